@@ -1,0 +1,3 @@
+"""ingest: an asynchronous RSS/web ingestion daemon."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,76 @@
+"""The records that flow from fetch to store: plain data, no behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a feed, as the feed states it."""
+
+    guid: str | None
+    link: str | None
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None  # timezone-aware, UTC
+    updated: datetime | None = None  # timezone-aware, UTC
+    summary: str | None = None  # HTML or plain text, as the feed gives it
+    content: str | None = None  # the fullest HTML body the feed carries
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed document turned into entries; `problem` says why parsing stopped early, if it did."""
+
+    format: str  # "rss20", "atom10", "json-feed-1.1", ... (feedparser's version names)
+    title: str | None
+    link: str | None
+    entries: tuple[Entry, ...]
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What extraction finds in one HTML document; every field may be missing."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None  # as the page states it; normalised later
+    description: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None  # rel=canonical, else og:url, unresolved
+    image_url: str | None = None
+    image_caption: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Article:
+    """The stored record of one article (see DESIGN.md, "Records")."""
+
+    id: str
+    url: str  # as fetched, after redirects
+    canonical_url: str
+    feed: str  # the configured feed URL
+    guid: str | None
+    source: str  # the publisher's host, from the canonical URL
+    site_name: str | None
+    title: str | None
+    description: str | None
+    author: str | None
+    published: str | None  # ISO 8601, UTC
+    fetched_at: str  # ISO 8601, UTC
+    language: str | None
+    text: str
+    word_count: int
+    image_url: str | None
+    image_caption: str | None
+    tags: list[str] = field(default_factory=list)
+    content_hash: str = ""
+    duplicate_of: str | None = None
+    story_id: str | None = None
