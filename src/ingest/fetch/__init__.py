@@ -1,0 +1,28 @@
+"""HTTP: one aiohttp session per run, limits, conditional GET and the address guard."""
+
+from ingest.fetch.client import (
+    AddressRefused,
+    FetchError,
+    Fetcher,
+    FetchPolicy,
+    FetchTimeout,
+    HTTPStatusError,
+    Response,
+    TooLarge,
+    TooManyRedirects,
+)
+from ingest.fetch.guard import BlockedAddress, non_public_reason
+
+__all__ = [
+    "AddressRefused",
+    "BlockedAddress",
+    "FetchError",
+    "FetchPolicy",
+    "FetchTimeout",
+    "Fetcher",
+    "HTTPStatusError",
+    "Response",
+    "TooLarge",
+    "TooManyRedirects",
+    "non_public_reason",
+]
