@@ -1,0 +1,59 @@
+"""Bytes of an HTML page to text, in the order browsers decide the charset."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import charset_normalizer
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.I)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
+# Detection is slow and only needs a sample to tell the charset.
+_DETECT_SAMPLE = 64 * 1024
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Decode `body`: BOM, then the HTTP charset, then <meta charset>, then UTF-8, then a guess."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, errors="replace")
+    declared = [_header_charset(content_type), _meta_charset(body)]
+    for encoding in filter(None, declared):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue  # a wrong declaration is common; try the next source
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    guess = charset_normalizer.from_bytes(body[:_DETECT_SAMPLE]).best()
+    return body.decode(guess.encoding if guess else "cp1252", errors="replace")
+
+
+def _header_charset(content_type: str | None) -> str | None:
+    match = _HEADER_CHARSET.search(content_type or "")
+    return _known(match.group(1)) if match else None
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body[:4096])
+    return _known(match.group(1).decode("ascii")) if match else None
+
+
+def _known(name: str) -> str | None:
+    """The codec for a charset label, or None for an unknown one; UTF-16 in a label lies (WHATWG)."""
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    if codec.startswith("utf-16"):
+        return "utf-8"
+    # Pages labelled Latin-1 or ASCII are almost always windows-1252 (WHATWG encoding standard).
+    return "cp1252" if codec in ("latin_1", "iso8859-1", "ascii") else codec

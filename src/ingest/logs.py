@@ -1,0 +1,42 @@
+"""structlog set-up: JSON lines when nobody is watching, readable lines on a terminal."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+import structlog
+
+# These libraries log routine misses ("empty HTML tree", "no date found") at WARNING or ERROR;
+# the pipeline reports each outcome once, with its feed and URL.
+_CHATTY = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
+
+
+def configure_logging(*, level: str = "info", stream: TextIO | None = None, json: bool | None = None) -> None:
+    """Route structlog to `stream` (stderr by default) at `level`; JSON unless it is a terminal."""
+    stream = stream or sys.stderr
+    if json is None:
+        json = not stream.isatty()
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+        cache_logger_on_first_use=True,
+    )
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Keep third-party loggers from printing; call it in worker processes too."""
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
