@@ -1,0 +1,249 @@
+"""The SQLite database: schema, migrations and every query the daemon and the commands run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from ingest.model import Article
+from ingest.normalize import iso
+
+# Readers and a second writer wait this long for a lock before giving up.
+BUSY_TIMEOUT_S = 30.0
+# An entry whose page failed this many times is not tried again.
+MAX_ENTRY_ATTEMPTS = 3
+
+migrations = Migrations("ingest")
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written; str() names the file."""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            title TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            last_polled TEXT,
+            last_success TEXT,
+            last_status INTEGER,
+            last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT
+        );
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL UNIQUE,
+            entry_url TEXT,
+            guid TEXT,
+            feed TEXT NOT NULL,
+            source TEXT NOT NULL,
+            site_name TEXT,
+            title TEXT,
+            description TEXT,
+            author TEXT,
+            published TEXT,
+            fetched_at TEXT NOT NULL,
+            language TEXT,
+            text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            image_url TEXT,
+            image_caption TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            content_hash TEXT NOT NULL,
+            duplicate_of TEXT REFERENCES articles(id),
+            story_id TEXT
+        );
+        CREATE INDEX articles_guid ON articles(guid);
+        CREATE INDEX articles_entry_url ON articles(entry_url);
+        CREATE INDEX articles_content_hash ON articles(content_hash);
+        CREATE INDEX articles_fetched_at ON articles(fetched_at);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE TABLE entry_failures (
+            key TEXT PRIMARY KEY,
+            feed TEXT NOT NULL,
+            url TEXT,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            permanent INTEGER NOT NULL,
+            last_attempt TEXT NOT NULL
+        );
+        """
+    )
+    db["articles"].enable_fts(["title", "text"], create_triggers=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the database remembers of a feed between polls."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    next_poll: str | None = None
+
+
+class Store:
+    """One connection to the database; the daemon's writes and the commands' reads go through here."""
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> Store:
+        """Open (and create, migrate) the database at `path`, in WAL mode."""
+        if not create and not path.exists():
+            raise StoreError(f"{path}: no such database (run `ingest --once` first)")
+        try:
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+            db = Database(conn)
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if create:
+                db.enable_wal()
+                migrations.apply(db)
+            db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed page
+            db.execute("PRAGMA foreign_keys = ON")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{path}: {exc}") from None
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- feeds --------------------------------------------------------------------------------
+
+    def sync_feeds(self, feeds: Iterable[tuple[str, str]]) -> None:
+        """Make sure every configured (url, name) has a row; names follow the configuration."""
+        with self.db.atomic():
+            for url, name in feeds:
+                self.db.execute(
+                    "INSERT INTO feeds (url, name) VALUES (?, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET name = excluded.name",
+                    [url, name],
+                )
+
+    def feed_state(self, url: str) -> FeedState:
+        rows = self.db.query(
+            "SELECT url, etag, last_modified, failures, next_poll FROM feeds WHERE url = ?", [url]
+        )
+        row = next(rows, None)
+        return FeedState(**row) if row else FeedState(url)
+
+    def record_success(
+        self,
+        url: str,
+        *,
+        status: int,
+        at: datetime,
+        next_poll: datetime,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        """A poll that reached the feed: validators kept, failures reset."""
+        self.db.execute(
+            """UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
+                   title = coalesce(?, title), last_polled = ?, last_success = ?, last_status = ?,
+                   last_error = NULL, failures = 0, next_poll = ?
+               WHERE url = ?""",
+            [etag, last_modified, title, iso(at), iso(at), status, iso(next_poll), url],
+        )
+
+    def record_failure(
+        self, url: str, *, error: str, status: int | None, at: datetime, next_poll: datetime
+    ) -> None:
+        """A poll that failed: the reason kept, the failure counted."""
+        self.db.execute(
+            """UPDATE feeds SET last_polled = ?, last_status = ?, last_error = ?,
+                   failures = failures + 1, next_poll = ?
+               WHERE url = ?""",
+            [iso(at), status, error, iso(next_poll), url],
+        )
+
+    def feeds(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM feeds ORDER BY name"))
+
+    # -- entries and articles -------------------------------------------------------------------
+
+    def seen(self, guid: str | None, urls: Iterable[str]) -> bool:
+        """Whether an entry is already stored, or has failed for good, by its guid or any of its URLs."""
+        urls = [u for u in urls if u]
+        keys = [k for k in (guid, *urls) if k]
+        if not keys:
+            return False
+        marks = ", ".join("?" * len(urls)) or "NULL"
+        stored = self.db.query(
+            f"""SELECT 1 FROM articles WHERE guid = ? OR canonical_url IN ({marks})
+                OR entry_url IN ({marks}) LIMIT 1""",
+            [guid, *urls, *urls],
+        )
+        if next(stored, None):
+            return True
+        given_up = self.db.query(
+            f"""SELECT 1 FROM entry_failures WHERE key IN ({", ".join("?" * len(keys))})
+                AND (permanent OR attempts >= ?) LIMIT 1""",
+            [*keys, MAX_ENTRY_ATTEMPTS],
+        )
+        return next(given_up, None) is not None
+
+    def add_article(self, article: Article, entry_url: str | None) -> bool:
+        """Store one article in its own transaction; False if its canonical URL is already stored."""
+        record = dataclasses.asdict(article)
+        record["tags"] = json.dumps(article.tags, ensure_ascii=False)
+        record["entry_url"] = entry_url
+        columns = ", ".join(record)
+        marks = ", ".join("?" * len(record))
+        try:
+            with self.db.atomic():
+                self.db.execute(
+                    f"INSERT INTO articles ({columns}) VALUES ({marks})", list(record.values())
+                )
+                if article.guid or entry_url:
+                    self.db.execute(
+                        "DELETE FROM entry_failures WHERE key IN (?, ?)", [article.guid, entry_url]
+                    )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def record_entry_failure(
+        self, key: str, *, feed: str, url: str | None, reason: str, permanent: bool, at: datetime
+    ) -> None:
+        """Count a failed entry, so a page that keeps failing is not fetched on every poll."""
+        self.db.execute(
+            """INSERT INTO entry_failures (key, feed, url, reason, attempts, permanent, last_attempt)
+               VALUES (?, ?, ?, ?, 1, ?, ?)
+               ON CONFLICT(key) DO UPDATE SET reason = excluded.reason,
+                   attempts = attempts + 1, permanent = excluded.permanent,
+                   last_attempt = excluded.last_attempt""",
+            [key, feed, url, reason, int(permanent), iso(at)],
+        )
+
+    def articles(self, since: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every article in the order it was stored, optionally only those fetched at or after `since`."""
+        where, params = ("WHERE fetched_at >= ?", [since]) if since else ("", [])
+        for row in self.db.query(f"SELECT * FROM articles {where} ORDER BY rowid", params):
+            row["tags"] = json.loads(row["tags"] or "[]")
+            yield row
+
+    def count_articles(self) -> int:
+        return next(self.db.query("SELECT count(*) AS n FROM articles"))["n"]
