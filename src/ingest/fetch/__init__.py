@@ -2,8 +2,8 @@
 
 from ingest.fetch.client import (
     AddressRefused,
-    FetchError,
     Fetcher,
+    FetchError,
     FetchPolicy,
     FetchTimeout,
     HTTPStatusError,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import socket
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ingest.fetch.guard import guarded_socket, hop_policy
+from ingest.fetch.guard import BlockedAddress, public_socket
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
@@ -77,7 +78,12 @@ class Response:
 
 
 class Fetcher:
-    """GETs URLs politely and defensively; use as `async with Fetcher(...) as fetcher`."""
+    """GETs URLs politely and defensively; use as `async with Fetcher(...) as fetcher`.
+
+    Two connection pools that never share a connection: one whose sockets may only reach public
+    addresses, for everything else, and an unrestricted one for trusted hosts and feeds that say
+    `allow_private`; so a kept-alive connection never carries a request past the guard.
+    """
 
     def __init__(
         self,
@@ -91,26 +97,30 @@ class Fetcher:
         self._trusted = {host.lower() for host in trusted_hosts}
         self._max_connections = max_connections
         self._gates = _Gates(max_connections, max_per_host)
-        self._session: aiohttp.ClientSession | None = None
+        self._public: aiohttp.ClientSession | None = None
+        self._any: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
+        self._public = self._session(public_socket)
+        self._any = self._session(None)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for session in (self._public, self._any):
+            if session is not None:
+                await session.close()
+        self._public = self._any = None
+
+    def _session(self, socket_factory: Callable[..., socket.socket] | None) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
-            limit=self._max_connections,
-            socket_factory=guarded_socket,
-            ttl_dns_cache=300,
+            limit=self._max_connections, socket_factory=socket_factory, ttl_dns_cache=300
         )
-        self._session = aiohttp.ClientSession(
+        return aiohttp.ClientSession(
             connector=connector,
             headers={"User-Agent": self._user_agent},
             # Proxies from the environment would hide the real destination from the address guard.
             trust_env=False,
         )
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def get(
         self,
@@ -128,9 +138,12 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         target = _parse_url(url)
-        deadline = asyncio.get_running_loop().time() + policy.timeout
+        deadline: float | None = None
         for _ in range(policy.max_redirects + 1):
-            response = await self._hop(target, headers, policy, deadline)
+            async with self._gates.slot(target.host or ""):
+                # The clock starts once the first slot is ours: queueing is not the server's fault.
+                deadline = deadline or asyncio.get_running_loop().time() + policy.timeout
+                response = await self._hop(target, headers, policy, deadline)
             if response.status not in REDIRECTS:
                 return _final(response)
             target = _redirect_target(target, response)
@@ -139,34 +152,30 @@ class Fetcher:
     async def _hop(
         self, url: URL, headers: dict[str, str], policy: FetchPolicy, deadline: float
     ) -> Response:
-        assert self._session is not None, "use Fetcher as an async context manager"
-        host = url.host or ""
-        allow_private = policy.allow_private or host.lower() in self._trusted
-        async with self._gates.slot(host):
-            with hop_policy(allow_private) as hop:
-                try:
-                    async with asyncio.timeout_at(deadline):
-                        return await self._request(url, headers, policy)
-                except TimeoutError:
-                    raise FetchTimeout(str(url), f"no complete response within {policy.timeout:g}s")
-                except aiohttp.ClientConnectorDNSError:
-                    raise FetchError(str(url), f"cannot resolve host {host!r}") from None
-                except aiohttp.ClientConnectorError as exc:
-                    if hop.refused:
-                        reason = f"address not allowed: {', '.join(hop.refused)}"
-                        raise AddressRefused(str(url), reason) from None
-                    raise FetchError(str(url), f"cannot connect: {exc.os_error}") from None
-                except (aiohttp.InvalidURL, ValueError) as exc:
-                    raise FetchError(str(url), f"invalid URL: {exc}") from None
-                except aiohttp.ClientError as exc:
-                    raise FetchError(str(url), f"{type(exc).__name__}: {exc}") from None
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._request(url, headers, policy)
+        except TimeoutError:
+            raise FetchTimeout(str(url), f"no complete response within {policy.timeout:g}s") from None
+        except aiohttp.ClientConnectorDNSError:
+            raise FetchError(str(url), f"cannot resolve host {url.host!r}") from None
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, BlockedAddress):
+                blocked = exc.os_error
+                reason = f"address not allowed: {blocked.address} ({blocked.reason})"
+                raise AddressRefused(str(url), reason) from None
+            raise FetchError(str(url), f"cannot connect: {exc.os_error}") from None
+        except (aiohttp.InvalidURL, ValueError) as exc:
+            raise FetchError(str(url), f"invalid URL: {exc}") from None
+        except aiohttp.ClientError as exc:
+            raise FetchError(str(url), f"{type(exc).__name__}: {exc}") from None
 
     async def _request(self, url: URL, headers: dict[str, str], policy: FetchPolicy) -> Response:
-        assert self._session is not None
+        trusted = policy.allow_private or (url.host or "").lower() in self._trusted
+        session = self._any if trusted else self._public
+        assert session is not None, "use Fetcher as an async context manager"
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=policy.connect_timeout)
-        async with self._session.get(
-            url, headers=headers, allow_redirects=False, timeout=timeout
-        ) as resp:
+        async with session.get(url, headers=headers, allow_redirects=False, timeout=timeout) as resp:
             body = b""
             if resp.status not in REDIRECTS and resp.status != 304 and resp.status < 400:
                 body = await _read_capped(resp, policy.max_bytes)
@@ -174,7 +183,7 @@ class Fetcher:
 
 
 class _Gates:
-    """A global cap on concurrent requests and a smaller one per host, waited for outside timeouts."""
+    """A global cap on concurrent requests and a smaller one per host."""
 
     def __init__(self, total: int, per_host: int) -> None:
         self._total = asyncio.Semaphore(total)

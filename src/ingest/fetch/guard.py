@@ -1,4 +1,4 @@
-"""The address guard: refuse to connect to non-public addresses unless the request may.
+"""The address guard: refuse to connect to non-public addresses.
 
 The check runs in the socket factory that aiohttp calls for every connection attempt, so it sees the
 address actually connected to: names, IP literals in any notation, and every redirect hop.
@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 
 from aiohappyeyeballs import AddrInfoType
 
@@ -21,17 +17,15 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 class BlockedAddress(OSError):
     """A connection to a non-public address was refused."""
 
+    def __init__(self, address: str, reason: str) -> None:
+        # One message for every refusal: happy eyeballs keeps the exception (and so this type)
+        # only when all attempts failed with the same text.
+        super().__init__("address not allowed")
+        self.address = address
+        self.reason = reason
 
-@dataclass
-class HopPolicy:
-    """What the current request hop may connect to, and what it was refused."""
-
-    allow_private: bool
-    refused: list[str] = field(default_factory=list)
-
-
-# Set per request hop by the fetcher; copied into the tasks aiohttp starts for happy eyeballs.
-_hop: ContextVar[HopPolicy | None] = ContextVar("ingest_hop_policy", default=None)
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return type(self), (self.address, self.reason)
 
 
 def non_public_reason(ip: IPAddress) -> str | None:
@@ -48,24 +42,10 @@ def non_public_reason(ip: IPAddress) -> str | None:
     return None
 
 
-@contextmanager
-def hop_policy(allow_private: bool) -> Iterator[HopPolicy]:
-    """Apply a policy to the connections opened inside the block."""
-    policy = HopPolicy(allow_private)
-    token = _hop.set(policy)
-    try:
-        yield policy
-    finally:
-        _hop.reset(token)
-
-
-def guarded_socket(addr_info: AddrInfoType) -> socket.socket:
-    """Socket factory for aiohttp's connector: a socket, or BlockedAddress for a refused address."""
+def public_socket(addr_info: AddrInfoType) -> socket.socket:
+    """Socket factory for aiohttp's connector: a socket for a public address, else BlockedAddress."""
     family, type_, proto, _, sockaddr = addr_info
-    policy = _hop.get() or HopPolicy(allow_private=False)  # no policy set: refuse, never allow
-    if not policy.allow_private:
-        ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
-        if reason := non_public_reason(ip):
-            policy.refused.append(f"{ip} ({reason})")
-            raise BlockedAddress(f"refused to connect to {ip}: {reason} address")
+    ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+    if reason := non_public_reason(ip):
+        raise BlockedAddress(str(ip), reason)
     return socket.socket(family=family, type=type_, proto=proto)
