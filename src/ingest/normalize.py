@@ -32,8 +32,20 @@ _CLOCK_SKEW = timedelta(hours=1)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_WORDS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
-_BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av)\s+", re.I)
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORDS = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
+_BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av)(?:\s+|$)", re.IGNORECASE)
+# RFC 822/2822 dates, as RSS writes them: "Fri, 23 May 2025 05:30:00 GMT".
+_RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
+# Zone names dateutil does not know; pages write them (US zones are the common case).
+_ZONES = {
+    name: hours * 3600
+    for name, hours in {
+        "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
+        "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "IST": 5.5, "JST": 9, "KST": 9,
+        "AEST": 10, "AEDT": 11,
+    }.items()
+}  # fmt: skip
 
 
 # -- URLs ---------------------------------------------------------------------------------------
@@ -94,7 +106,7 @@ def entry_key(entry: Entry, feed_url: str) -> str | None:
     if not guid:
         return None
     # "1", "42" or a slug is unique only within its feed; a URL or URN is unique everywhere.
-    return guid if re.match(r"^[a-z][a-z0-9+.-]*:", guid, re.I) else f"{feed_url}#{guid}"
+    return guid if re.match(r"^[a-z][a-z0-9+.-]*:", guid, re.IGNORECASE) else f"{feed_url}#{guid}"
 
 
 # -- dates --------------------------------------------------------------------------------------
@@ -109,22 +121,28 @@ def parse_datetime(value: str | datetime | None) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 in a zone east of UTC
+        return None
 
 
 def _parse_date_text(text: str) -> datetime | None:
-    if not text or len(text) > 64:
+    # A date names a year and at least a month or a day: "2025" or "5" alone are not dates.
+    if not text or len(text) > 64 or len(re.findall(r"\d+", text)) < 2:
         return None
     try:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
+    if _RFC2822.match(text):
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            pass
     try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        pass
-    try:
-        return dateutil.parser.parse(text)
+        # default: fields the text lacks become year 1, which _plausible rejects, not today's.
+        return dateutil.parser.parse(text, tzinfos=_ZONES, default=datetime(1, 1, 1))
     except (ValueError, OverflowError, TypeError):
         return None
 

@@ -95,7 +95,11 @@ class _Worker:
 
     async def call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
         await asyncio.to_thread(self._conn.send, (fn, args))
-        return await asyncio.to_thread(self._conn.recv)
+        answer = await asyncio.to_thread(self._conn.recv_bytes)
+        try:
+            return pickle.loads(answer)
+        except Exception as exc:  # an exception class whose __init__ cannot rebuild it
+            return "error", WorkerError(f"{fn.__name__}: unreadable answer from worker ({exc})")
 
     def kill(self) -> None:
         self._process.kill()
@@ -132,5 +136,5 @@ def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
             answer = ("error", exc)
         try:
             conn.send(answer)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            conn.send(("error", WorkerError(f"{type(answer[1]).__name__}: {answer[1]}")))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            conn.send(("error", WorkerError(f"{fn.__name__}: unpicklable result ({exc})")))

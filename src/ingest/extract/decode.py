@@ -12,8 +12,16 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.I)
-_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# Single-byte Latin charsets a detector confuses with windows-1252.
+_LATIN_LOOKALIKES = frozenset(
+    {
+        "cp1250", "cp1254", "cp1257", "cp775", "cp850", "cp852", "cp857", "cp858", "latin_1",
+        "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13",
+        "iso8859_14", "iso8859_15", "iso8859_16", "mac_latin2", "mac_iceland", "mac_roman", "mac_turkish",
+    }
+)  # fmt: skip
 # Detection is slow and only needs a sample to tell the charset.
 _DETECT_SAMPLE = 64 * 1024
 
@@ -33,8 +41,21 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    guess = charset_normalizer.from_bytes(body[:_DETECT_SAMPLE]).best()
-    return body.decode(guess.encoding if guess else "cp1252", errors="replace")
+    return body.decode(_guess(body[:_DETECT_SAMPLE]), errors="replace")
+
+
+def _guess(sample: bytes) -> str:
+    """The detector's charset, except that Latin text goes to windows-1252 (WHATWG's default)."""
+    best = charset_normalizer.from_bytes(sample).best()
+    if best is None or best.encoding in _LATIN_LOOKALIKES:
+        # The detector cannot tell cp1252 from cp1250 or cp1257 on Western text and often picks
+        # the rarer one ("crčme"); undeclared pages in those scripts are far less common.
+        try:
+            sample.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return best.encoding if best else "cp1252"
 
 
 def _header_charset(content_type: str | None) -> str | None:
