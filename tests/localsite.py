@@ -183,7 +183,7 @@ _feed_rows: dict[Path, list[dict]] = {}
 
 def feed_index(fixtures: Path) -> list[dict]:
     if fixtures not in _feed_rows:
-        lines = (fixtures / "feeds" / "feeds.jsonl").read_text().splitlines()
+        lines = (fixtures / "feeds" / "feeds.jsonl").read_text(encoding="utf-8").split("\n")
         _feed_rows[fixtures] = [json.loads(line) for line in lines if line.strip()]
     return _feed_rows[fixtures]
 
@@ -194,7 +194,7 @@ _page_rows: dict[Path, dict[str, dict]] = {}
 def page_index(fixtures: Path) -> dict[str, dict]:
     """pages.jsonl keyed by page id (`readability-bbc-1`, ...)."""
     if fixtures not in _page_rows:
-        lines = (fixtures / "pages" / "pages.jsonl").read_text().splitlines()
+        lines = (fixtures / "pages" / "pages.jsonl").read_text(encoding="utf-8").split("\n")
         rows = (json.loads(line) for line in lines if line.strip())
         _page_rows[fixtures] = {row["id"]: row for row in rows}
     return _page_rows[fixtures]

@@ -27,6 +27,7 @@ def configure_logging(*, level: str = "info", stream: TextIO | None = None, json
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            _lead_with_essentials,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -34,6 +35,17 @@ def configure_logging(*, level: str = "info", stream: TextIO | None = None, json
         cache_logger_on_first_use=True,
     )
     quiet_libraries()
+
+
+_ESSENTIALS = ("timestamp", "level", "event", "feed", "url")
+
+
+def _lead_with_essentials(
+    logger: object, method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Put when, how bad, what, and which feed and URL first, so a line reads left to right."""
+    lead = {key: event.pop(key) for key in _ESSENTIALS if key in event}
+    return {**lead, **event}
 
 
 def quiet_libraries() -> None:

@@ -158,14 +158,15 @@ class Store:
         etag: str | None = None,
         last_modified: str | None = None,
         title: str | None = None,
+        problem: str | None = None,
     ) -> None:
-        """A poll that reached the feed: validators kept, failures reset."""
+        """A poll that reached the feed: validators kept, failures reset, any parse problem noted."""
         self.db.execute(
             """UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
                    title = coalesce(?, title), last_polled = ?, last_success = ?, last_status = ?,
-                   last_error = NULL, failures = 0, next_poll = ?
+                   last_error = ?, failures = 0, next_poll = ?
                WHERE url = ?""",
-            [etag, last_modified, title, iso(at), iso(at), status, iso(next_poll), url],
+            [etag, last_modified, title, iso(at), iso(at), status, problem, iso(next_poll), url],
         )
 
     def record_failure(

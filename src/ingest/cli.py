@@ -1,0 +1,186 @@
+"""The command line: parse arguments, call one function per command, set the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import gzip
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest import __version__
+from ingest.config import Config, ConfigError, load_config
+from ingest.logs import configure_logging
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command line or the environment asks for something impossible."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    configure_logging(level=args.log_level, json={"json": True, "console": False}.get(args.log_format))
+    try:
+        return args.func(args)
+    except (ConfigError, UsageError) as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ingest: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`ingest export | head`); nothing is wrong with us.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """`ingest --once`: poll every feed once and report; `ingest` alone will run the daemon."""
+    if not args.once:
+        raise UsageError("the daemon is not available yet; run `ingest --once`")
+    from ingest.pipeline import run_once
+    from ingest.store import Store, StoreError
+
+    config = _config(args)
+    try:
+        store = Store.open(_database(args, config))
+    except StoreError as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        results = asyncio.run(run_once(config, store))
+    finally:
+        store.close()
+    for result in results:
+        if not result.ok:
+            print(f"failed: {result.feed.name} ({result.feed.url}): {result.error}")
+    failed = sum(not r.ok for r in results)
+    new = sum(r.stored for r in results)
+    print(f"ingest: {len(results) - failed} feeds ok, {failed} failed; {new} articles new")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`ingest export`: every stored article as one JSON object per line."""
+    from ingest.render import article_json
+    from ingest.store import Store, StoreError
+
+    since = _since(args.since) if args.since else None
+    try:
+        store = Store.open(_database(args), create=False)
+    except StoreError as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        for record in store.articles(since=since):
+            sys.stdout.write(article_json(record) + "\n")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """`ingest extract FILE...`: the pipeline's extraction on local HTML files, as JSON lines."""
+    from ingest.extract import ExtractionError, extract_article
+    from ingest.model import Entry
+    from ingest.normalize import build_article
+    from ingest.render import article_json
+
+    if args.url and len(args.files) > 1:
+        raise UsageError("--url names the address of one file; give one file with it")
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            html = _read_html(path)
+            extracted = extract_article(html, args.url)
+        except (OSError, ExtractionError) as exc:
+            print(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False))
+            status = EXIT_FAILED
+            continue
+        url = args.url or extracted.canonical_url or path.resolve().as_uri()
+        article = build_article(
+            entry=Entry(guid=None, link=url),
+            feed_url="",
+            feed_tags=(),
+            url=url,
+            extracted=extracted,
+            fetched_at=datetime.now(UTC),
+        )
+        record = dataclasses.asdict(article) | {"feed": None}  # not from a feed
+        print(article_json(record, file=str(path)))
+    return status
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = args.config or os.environ.get("INGEST_CONFIG") or "feeds.yaml"
+    return load_config(Path(path))
+
+
+def _database(args: argparse.Namespace, config: Config | None = None) -> Path:
+    """--db, else $INGEST_DB, else the database the configuration names."""
+    if args.db:
+        return Path(args.db)
+    if env := os.environ.get("INGEST_DB"):
+        return Path(env)
+    return (config or _config(args)).database
+
+
+def _since(value: str) -> str:
+    """--since as the ISO 8601 UTC form the database stores, so strings compare as times."""
+    from ingest.normalize import iso, parse_datetime
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--since {value!r}: not an ISO 8601 date or time") from None
+    return iso(parse_datetime(parsed)) or ""
+
+
+def _read_html(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the command is not reset by the command's own default.
+    common.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
+                        help="feeds.yaml to use (default: $INGEST_CONFIG, else ./feeds.yaml)")
+    common.add_argument("--db", default=argparse.SUPPRESS, metavar="FILE",
+                        help="SQLite database (default: $INGEST_DB, else the config's `database`)")
+    common.add_argument("--log-level", default=argparse.SUPPRESS,
+                        choices=["debug", "info", "warning", "error"])
+    common.add_argument("--log-format", default=argparse.SUPPRESS, choices=["auto", "json", "console"],
+                        help="log lines as JSON or for people (default: JSON unless stderr is a terminal)")
+
+    parser = argparse.ArgumentParser(
+        prog="ingest", parents=[common], description="Poll news feeds into a SQLite database."
+    )
+    parser.set_defaults(func=cmd_run, config=None, db=None, log_level="info", log_format="auto")
+    parser.add_argument("--once", action="store_true", help="poll every feed once, then exit")
+    parser.add_argument("--version", action="version", version=f"ingest {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    export = commands.add_parser("export", parents=[common], help="write stored articles as JSON lines")
+    export.add_argument("--since", metavar="ISO", help="only articles fetched at or after this time")
+    export.add_argument("--format", choices=["jsonl"], default="jsonl")
+    export.set_defaults(func=cmd_export)
+
+    extract = commands.add_parser("extract", parents=[common], help="extract articles from local HTML files")
+    extract.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    extract.add_argument("--url", help="the address the file was fetched from")
+    extract.set_defaults(func=cmd_extract)
+    return parser

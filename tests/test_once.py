@@ -1,0 +1,334 @@
+"""`ingest --once` end to end: the real command against real fixture pages and feeds on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from conftest import run_ingest
+from localsite import LocalSite, fixture_feed, page_html, page_index
+
+# Real pages from three corpora; their gold texts say what the articles are.
+PAGES = [
+    "readability-bbc-1",
+    "readability-ars-1",
+    "readability-breitbart",
+    "readability-guardian-1",
+    "wcxb-0151",
+    "wcxb-0153",
+]
+
+
+@dataclass
+class NewsSite:
+    """A loopback site with RSS, Atom and JSON feeds over real pages, a broken feed and a missing one."""
+
+    site: LocalSite
+    config: Path
+    pages: dict[str, str]  # page id -> the page's URL on the site
+
+    def page_paths(self) -> set[str]:
+        return {url.removeprefix(self.site.url("")) for url in self.pages.values()}
+
+
+def _rss(items: list[tuple[str, str]]) -> str:
+    body = "".join(
+        f"<item><title>{escape(t)}</title><link>{escape(u)}</link><guid>{escape(u)}</guid>"
+        f"<pubDate>Fri, 23 May 2025 05:30:00 GMT</pubDate></item>"
+        for t, u in items
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Local RSS</title>{body}</channel></rss>'
+
+
+def _atom(items: list[tuple[str, str]]) -> str:
+    body = "".join(
+        f'<entry><title>{escape(t)}</title><link rel="alternate" href="{escape(u)}"/>'
+        f"<id>urn:local:{i}</id><updated>2025-05-23T05:30:00Z</updated></entry>"
+        for i, (t, u) in enumerate(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Local Atom</title><id>urn:local</id><updated>2025-05-23T05:30:00Z</updated>{body}</feed>"
+    )
+
+
+def _json_feed(items: list[tuple[str, str]]) -> str:
+    return json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Local JSON",
+            "items": [{"id": u, "url": u, "title": t} for t, u in items],
+        }
+    )
+
+
+@pytest.fixture
+def news(site: LocalSite, fixtures: Path, tmp_path: Path) -> Iterator[NewsSite]:
+    index = page_index(fixtures)
+    pages = {pid: site.add(f"/articles/{n}.html", page_html(fixtures, pid)) for n, pid in enumerate(PAGES)}
+    titled = [(index[pid]["gold_title"] or pid, url) for pid, url in pages.items()]
+    # Page 2 is in the RSS and the Atom feed; the Atom link carries tracking parameters.
+    site.add("/rss.xml", _rss(titled[0:3]), "application/rss+xml")
+    atom_items = [(titled[2][0], titled[2][1] + "?utm_source=atom&fbclid=abc"), *titled[3:5]]
+    site.add("/atom.xml", _atom(atom_items), "application/atom+xml")
+    # The JSON feed links through a redirect: records keep the URL the page was fetched from.
+    site.add("/feed.json", _json_feed([(titled[5][0], site.redirect("/go/5", titled[5][1]))]), "application/feed+json")
+    # A real JSON Feed whose own content is the article (its links point to the internet: never fetched).
+    body, ctype = fixture_feed(fixtures, "rsparser-inessential.json")
+    site.add("/inessential.json", body, ctype)
+    # A real non-feed: an HTML "Document Moved" page.
+    body, _ = fixture_feed(fixtures, "rssparser-unrecognized.rss")
+    site.add("/broken.rss", body, "application/rss+xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        f"""
+feeds:
+  - url: {site.url('/rss.xml')}
+    name: rss
+  - url: {site.url('/atom.xml')}
+    name: atom
+  - url: {site.url('/feed.json')}
+    name: json
+  - url: {site.url('/inessential.json')}
+    name: inessential
+    full_text: false
+  - url: {site.url('/broken.rss')}
+    name: broken
+  - url: {site.url('/missing.xml')}
+    name: missing
+"""
+    )
+    yield NewsSite(site, config, pages)
+
+
+def _articles(db: Path) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute("SELECT * FROM articles ORDER BY rowid")]
+    finally:
+        conn.close()
+
+
+def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    tokens = re.findall(r"\w+", text.lower())
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def test_once_stores_every_article_once_and_names_the_failing_feeds(
+    news: NewsSite, fixtures: Path, tmp_path: Path
+) -> None:
+    done = run_ingest("--once", "--config", str(news.config), cwd=tmp_path)
+
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.strip().splitlines()
+    failed = [line for line in lines if line.startswith("failed: ")]
+    assert len(failed) == 2
+    assert any(line.startswith("failed: broken (") and "not a feed" in line for line in failed)
+    assert any(line.startswith("failed: missing (") and "HTTP 404" in line for line in failed)
+    assert lines[-1] == "ingest: 4 feeds ok, 2 failed; 26 articles new"
+    assert "Traceback" not in done.stderr
+
+    articles = _articles(tmp_path / "ingest.db")
+    assert len(articles) == 26
+    assert len({a["canonical_url"] for a in articles}) == 26
+    assert not [a for a in articles if "utm_" in a["canonical_url"] or "fbclid" in a["canonical_url"]]
+
+    index = page_index(fixtures)
+    by_url = {a["canonical_url"]: a for a in articles}
+    for page_id, url in news.pages.items():
+        article = by_url[url]  # the fixture pages' canonical links point off-site, so ours stands
+        gold = _shingles(index[page_id]["gold_text"])
+        recall = len(gold & _shingles(article["text"])) / len(gold)
+        assert recall > 0.6, (page_id, recall)
+        assert article["source"] == "127.0.0.1"
+        assert "<p" not in article["text"] and "\n\n" in article["text"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", article["published"])
+
+    for article in articles:
+        assert article["content_hash"] == hashlib.sha256(article["text"].encode()).hexdigest()
+        assert article["story_id"] == article["id"]
+        assert article["duplicate_of"] is None
+        assert article["word_count"] > 0
+
+    from_feed = [a for a in articles if a["feed"].endswith("/inessential.json")]
+    assert len(from_feed) == 20
+    assert {a["source"] for a in from_feed} == {"inessential.com"}
+    assert all(a["text"] and not re.search(r"</?(p|div|a|br|img)\b", a["text"]) for a in from_feed)
+
+
+def test_second_run_sends_conditional_gets_and_fetches_no_page_again(news: NewsSite, tmp_path: Path) -> None:
+    first = run_ingest("--once", "--config", str(news.config), cwd=tmp_path)
+    assert first.returncode == 1
+    seen_before = len(news.site.requests)
+
+    second = run_ingest("--once", "--config", str(news.config), cwd=tmp_path)
+
+    assert second.returncode == 1
+    assert second.stdout.strip().splitlines()[-1] == "ingest: 4 feeds ok, 2 failed; 0 articles new"
+    again = news.site.requests[seen_before:]
+    feeds = {"/rss.xml", "/atom.xml", "/feed.json", "/inessential.json"}
+    conditional = {r.path for r in again if r.path in feeds and r.headers.get("If-None-Match")}
+    assert conditional == feeds
+    assert not [r for r in again if r.path in news.page_paths()]
+    assert len(_articles(tmp_path / "ingest.db")) == 26
+    not_modified = [json.loads(line) for line in second.stderr.splitlines() if "feed_not_modified" in line]
+    assert {event["feed"] for event in not_modified} == {"rss", "atom", "json", "inessential"}
+
+
+def test_logs_are_json_lines_bound_to_their_feed_and_url(news: NewsSite, tmp_path: Path) -> None:
+    done = run_ingest("--once", "--config", str(news.config), cwd=tmp_path)
+
+    events = [json.loads(line) for line in done.stderr.splitlines()]
+    assert events and all({"timestamp", "level", "event"} <= event.keys() for event in events)
+    failures = {e["feed"]: e for e in events if e["event"] == "feed_failed"}
+    assert failures.keys() == {"broken", "missing"}
+    assert failures["missing"]["url"] == news.site.url("/missing.xml")
+    stored = [e for e in events if e["event"] == "article_stored"]
+    assert len(stored) == 26
+    rss_urls = {url for pid, url in news.pages.items() if PAGES.index(pid) < 3}
+    for event in stored:
+        if event["feed"] == "rss":  # context from one feed's work never leaks into another's
+            assert event["url"] in rss_urls
+
+
+def test_same_page_under_two_urls_is_stored_once(site: LocalSite, fixtures: Path, tmp_path: Path) -> None:
+    html = page_html(fixtures, "readability-bbc-1").decode()
+    html = html.replace("<head>", '<head><link rel="canonical" href="/story/obama">', 1)
+    first, second = site.add("/a.html", html), site.add("/print/a.html", html)
+    site.add("/one.xml", _rss([("one", first)]), "application/rss+xml")
+    site.add("/two.xml", _rss([("two", second)]), "application/rss+xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"feeds:\n  - {site.url('/one.xml')}\n  - {site.url('/two.xml')}\n")
+
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    articles = _articles(tmp_path / "ingest.db")
+    assert [a["canonical_url"] for a in articles] == [site.url("/story/obama")]
+    assert done.stdout.strip().splitlines()[-1] == "ingest: 2 feeds ok, 0 failed; 1 articles new"
+    assert "article_duplicate" in done.stderr
+
+
+def test_links_to_private_addresses_are_never_connected_to(
+    site: LocalSite, other_site: LocalSite, fixtures: Path, tmp_path: Path
+) -> None:
+    other_site.add("/secret.html", page_html(fixtures, "readability-ars-1"))
+    port = other_site.port
+    links = [
+        other_site.url("/secret.html"),  # a host feeds.yaml does not name, on loopback
+        f"http://[::ffff:127.0.0.2]:{port}/secret.html",  # IPv4-mapped IPv6
+        f"http://2130706434:{port}/secret.html",  # 127.0.0.2 as a decimal number
+        f"http://0177.0.0.2:{port}/secret.html",  # octal
+        site.redirect("/hop", other_site.url("/secret.html")),  # a trusted host redirecting inward
+    ]
+    site.add("/feed.xml", _rss([(f"link {i}", url) for i, url in enumerate(links)]), "application/rss+xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"feeds:\n  - {site.url('/feed.xml')}\n")
+
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+
+    assert other_site.requests == []
+    assert done.returncode == 0  # the feed itself is fine; its articles failed
+    failures = [json.loads(line) for line in done.stderr.splitlines() if "article_failed" in line]
+    assert len(failures) == len(links)
+    assert sum("address not allowed" in f["error"] for f in failures) >= 3
+    assert _articles(tmp_path / "ingest.db") == []
+
+    # The same feed with allow_private reaches the page.
+    config.write_text(f"feeds:\n  - url: {site.url('/feed.xml')}\n    allow_private: true\n")
+    (tmp_path / "ingest.db").unlink()
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+    assert other_site.hits("/secret.html")
+    assert len({a["canonical_url"] for a in _articles(tmp_path / "ingest.db")}) >= 1
+
+
+def test_export_writes_every_article_as_a_json_line(news: NewsSite, tmp_path: Path) -> None:
+    run_ingest("--once", "--config", str(news.config), cwd=tmp_path)
+
+    done = run_ingest("export", "--config", str(news.config), cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(records) == 26
+    required = {
+        "id", "url", "canonical_url", "feed", "source", "site_name", "title", "description", "author",
+        "published", "fetched_at", "language", "text", "word_count", "image_url", "tags",
+        "content_hash", "duplicate_of", "story_id",
+    }  # fmt: skip
+    assert all(required <= record.keys() for record in records)
+    assert all(isinstance(record["tags"], list) for record in records)
+    redirected = [r for r in records if r["feed"].endswith("/feed.json")]
+    assert [r["url"] for r in redirected] == [news.pages[PAGES[5]]]
+
+    later = run_ingest("export", "--since", "2999-01-01", "--db", str(tmp_path / "ingest.db"), cwd=tmp_path)
+    assert later.returncode == 0 and later.stdout == ""
+    bad = run_ingest("export", "--since", "yesterday-ish", "--config", str(news.config), cwd=tmp_path)
+    assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_extract_prints_one_json_object_per_file(fixtures: Path, tmp_path: Path) -> None:
+    page = tmp_path / "bbc.html"
+    page.write_bytes(page_html(fixtures, "readability-bbc-1"))
+
+    done = run_ingest("extract", str(page), str(tmp_path / "absent.html"), cwd=tmp_path)
+
+    assert done.returncode == 1
+    good, missing = (json.loads(line) for line in done.stdout.splitlines())
+    assert good["file"] == str(page)
+    assert good["title"] == page_index(fixtures)["readability-bbc-1"]["gold_title"]
+    assert good["text"].startswith("President Barack Obama") or "President Barack Obama" in good["text"]
+    assert missing["file"].endswith("absent.html") and "error" in missing
+
+
+CONFIG_ERRORS = {
+    "syntax": ("feeds:\n  - url: http://a.example/\n    name: [unclosed\n", 4, ""),
+    "unknown key": ("feeds:\n  - url: http://a.example/\n    intervall: 5m\n", 3, "feeds[0].intervall"),
+    "bad url": ("feeds:\n  - ftp://a.example/feed\n", 2, "feeds[0]"),
+    "bad duration": ("feeds:\n  - url: http://a.example/\n    interval: soon\n", 3, "feeds[0].interval"),
+    "wrong type": ("defaults:\n  full_text: 'yes'\nfeeds: []\n", 2, "defaults.full_text"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONFIG_ERRORS))
+def test_a_bad_config_exits_2_with_one_line_naming_file_line_and_key(case: str, tmp_path: Path) -> None:
+    text, line, key = CONFIG_ERRORS[case]
+    config = tmp_path / "feeds.yaml"
+    config.write_text(text)
+
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    message = done.stderr.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert f"{config}:{line}:" in message
+    assert key in message
+    assert not (tmp_path / "ingest.db").exists()
+
+
+def test_a_missing_config_exits_2(tmp_path: Path) -> None:
+    done = run_ingest("--once", cwd=tmp_path)  # ./feeds.yaml, which is not there
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == "ingest: feeds.yaml: no such file"
+
+
+def test_config_and_db_come_from_the_environment_and_options_after_the_command(
+    news: NewsSite, tmp_path: Path
+) -> None:
+    db = tmp_path / "elsewhere.db"
+    done = run_ingest("--once", cwd=tmp_path, env={"INGEST_CONFIG": str(news.config), "INGEST_DB": str(db)})
+    assert done.returncode == 1 and db.exists()
+    assert not (tmp_path / "ingest.db").exists()
+
+    exported = run_ingest("export", "--db", str(db), cwd=tmp_path)
+    assert len(exported.stdout.splitlines()) == 26
