@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from typing import TextIO
 
 import structlog
@@ -49,6 +50,8 @@ def _lead_with_essentials(
 
 
 def quiet_libraries() -> None:
-    """Keep third-party loggers from printing; call it in worker processes too."""
+    """Keep third-party loggers and warnings off stderr, where they would break the JSON lines."""
     for name in _CHATTY:
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    # dateutil warns about every zone name it does not know, from inside htmldate.
+    warnings.filterwarnings("ignore", module=rf"({'|'.join((*_CHATTY, 'dateutil', 'feedparser'))})\b")
