@@ -1,0 +1,136 @@
+"""Throughput and memory of `ingest --once` against plain trafilatura, measured in the same run.
+
+Serves N real fixture pages and one RSS feed linking them from a loopback server, then times
+1. the baseline: `trafilatura.extract` on the same pages, one after another, in this process;
+2. `ingest --once` in a subprocess: fetch, extract in worker processes, normalise, store.
+Prints pages per second of both, their ratio, and the peak memory of ingest's process tree.
+
+    .venv/bin/python bench/once.py [--pages 200] [--fixtures ../shared/fixtures]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import trafilatura
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # the loopback test server, shared with the tests
+from localsite import LocalSite  # noqa: E402
+
+
+def main() -> None:
+    args = _args()
+    pages = _pages(args.fixtures, args.pages)
+    print(f"{len(pages)} pages, {sum(len(p) for p in pages) / 1e6:.1f} MB of HTML")
+
+    started = time.perf_counter()
+    for html in pages:
+        trafilatura.extract(html)
+    baseline = time.perf_counter() - started
+
+    with LocalSite() as site, tempfile.TemporaryDirectory() as tmp:
+        links = [site.add(f"/p/{i}.html", html) for i, html in enumerate(pages)]
+        site.add("/feed.xml", _rss(links), "application/rss+xml")
+        config = Path(tmp) / "feeds.yaml"
+        config.write_text(f"feeds:\n  - url: {site.url('/feed.xml')}\n    max_entries: {len(links)}\n")
+        ours, peak, stored = _run_ingest(config)
+
+    print(f"{'':24}{'seconds':>10}{'pages/s':>10}")
+    print(f"{'trafilatura (1 process)':24}{baseline:>10.2f}{len(pages) / baseline:>10.1f}")
+    print(f"{'ingest --once':24}{ours:>10.2f}{len(pages) / ours:>10.1f}")
+    print(f"throughput ratio ingest/trafilatura: {baseline / ours:.2f}  ({os.cpu_count()} cores)")
+    print(f"articles stored: {stored} of {len(pages)}")
+    print(f"peak RSS of ingest's process tree: {peak / 2**20:.0f} MiB")
+
+
+def _run_ingest(config: Path) -> tuple[float, int, int]:
+    ingest = Path(sys.executable).with_name("ingest")
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(ingest), "--once", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    peak = _watch_memory(proc)
+    out, _ = proc.communicate()
+    elapsed = time.perf_counter() - started
+    summary = out.strip().splitlines()[-1]
+    stored = int(summary.split(";")[1].split()[0])
+    return elapsed, peak, stored
+
+
+def _watch_memory(proc: subprocess.Popen[str]) -> int:
+    """Sample the resident memory of `proc` and its descendants until it exits; the highest sum."""
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_resident(pid) for pid in _tree(proc.pid)))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    proc.wait()
+    done.set()
+    watcher.join()
+    return peak
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+def _resident(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _pages(fixtures: Path, count: int) -> list[bytes]:
+    rows = [json.loads(line) for line in (fixtures / "pages" / "pages.jsonl").read_text().split("\n") if line]
+    step = max(len(rows) // count, 1)
+    chosen = rows[::step][:count]  # spread over the three corpora, the same pages every run
+    return [gzip.decompress((fixtures / "pages" / row["file"]).read_bytes()) for row in chosen]
+
+
+def _rss(links: list[str]) -> str:
+    items = "".join(f"<item><title>page {i}</title><link>{escape(u)}</link></item>" for i, u in enumerate(links))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>{items}</channel></rss>'
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--fixtures", type=Path, default=REPO.parent / "shared" / "fixtures")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
