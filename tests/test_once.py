@@ -332,3 +332,44 @@ def test_config_and_db_come_from_the_environment_and_options_after_the_command(
 
     exported = run_ingest("export", "--db", str(db), cwd=tmp_path)
     assert len(exported.stdout.splitlines()) == 26
+
+
+def test_a_truncated_feed_keeps_its_entries_before_the_break(
+    site: LocalSite, fixtures: Path, tmp_path: Path
+) -> None:
+    body, ctype = fixture_feed(fixtures, "rsparser-allthis-partial.json")  # a real, truncated JSON Feed
+    site.add("/partial.json", body, ctype)
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"feeds:\n  - url: {site.url('/partial.json')}\n    name: partial\n    full_text: false\n")
+
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert done.stdout.startswith("failed: partial (") and "malformed feed" in done.stdout
+    assert len(_articles(tmp_path / "ingest.db")) == 2  # the two items complete before the cut
+
+
+def test_oversized_pages_and_slow_extractions_are_skipped_with_their_reason(
+    site: LocalSite, fixtures: Path, tmp_path: Path
+) -> None:
+    big = site.add("/big.html", page_html(fixtures, "readability-bbc-1"))  # ~100 KB
+    # 20,000 paragraphs take trafilatura over a second here; the feed itself parses in milliseconds.
+    paragraphs = "".join(f"<p>Paragraph {i} of a very long article about nothing.</p>" for i in range(20000))
+    slow = site.add("/slow.html", f"<html><body><article>{paragraphs}</article></body></html>")
+    site.add("/big.xml", _rss([("big", big)]), "application/rss+xml")
+    site.add("/slow.xml", _rss([("slow", slow)]), "application/rss+xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        f"feeds:\n"
+        f"  - url: {site.url('/big.xml')}\n    name: big\n    max_bytes: 20KB\n"
+        f"  - url: {site.url('/slow.xml')}\n    name: slow\n    extract_timeout: 200ms\n"
+    )
+
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+
+    assert done.returncode == 0  # the feeds are fine; two of their pages were not
+    failures = {e["feed"]: e for e in map(json.loads, done.stderr.splitlines()) if e["event"] == "article_failed"}
+    assert "exceeds 20480 bytes" in failures["big"]["error"]
+    assert failures["big"]["url"] == big
+    assert "deadline" in failures["slow"]["error"]
+    assert _articles(tmp_path / "ingest.db") == []
