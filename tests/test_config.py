@@ -134,6 +134,19 @@ def test_top_level_settings(tmp_path: Path) -> None:
     assert config.feeds == ()  # an empty list is allowed: the daemon idles until feeds are added
 
 
+def test_daemon_settings(tmp_path: Path) -> None:
+    text = "min_host_gap: 0s\nshutdown_grace: 5s\nlisten: '[::1]:9108'\nfeeds: []\n"
+    config = load_config(write(tmp_path, text))
+    assert (config.min_host_gap, config.shutdown_grace, config.listen) == (0.0, 5.0, ("::1", 9108))
+    defaults = load_config(write(tmp_path, "feeds: []\n"))
+    assert (defaults.min_host_gap, defaults.shutdown_grace, defaults.listen) == (1.0, 20.0, None)
+
+
+@pytest.mark.parametrize("value", ["9108", "127.0.0.1:", "127.0.0.1:99999", ":9108", "[::1]"])
+def test_bad_listen_address(tmp_path: Path, value: str) -> None:
+    error(write(tmp_path, f"listen: '{value}'\nfeeds: []\n"), 1, "listen", "host:port")
+
+
 def test_empty_defaults_block_is_allowed(tmp_path: Path) -> None:
     path = write(tmp_path, "defaults:\n#  interval: 5m\nfeeds: [https://a.example/]\n")
     assert load_config(path).feeds[0].interval == 1800.0

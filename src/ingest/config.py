@@ -60,6 +60,9 @@ class Config:
     max_connections: int = 16
     max_per_host: int = 2
     user_agent: str = DEFAULT_USER_AGENT
+    min_host_gap: float = 1.0  # seconds between the starts of two requests to one host
+    shutdown_grace: float = 20.0  # seconds in-flight work may take to finish on SIGTERM
+    listen: tuple[str, int] | None = None  # where /healthz and /metrics are served, if anywhere
 
 
 # ---------------------------------------------------------------- value parsers (pure)
@@ -312,10 +315,24 @@ _FEED_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "max_entries": _field(_int(1)),
     "extract_timeout": _field(_duration(0.001)),
 }
+def parse_listen(value: object) -> tuple[str, int]:
+    """`host:port` (`[::1]:9108` for IPv6) as a (host, port) pair."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected host:port, got {_kind(value)}")
+    host, sep, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected host:port such as 127.0.0.1:9108, got {_show(value)}")
+    return host, int(port)
+
+
 _TOP_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "max_connections": _field(_int(1)),
     "max_per_host": _field(_int(1)),
     "user_agent": _field(_text),
+    "min_host_gap": _field(_duration(0.0)),
+    "shutdown_grace": _field(_duration(0.0)),
+    "listen": _field(parse_listen),
 }
 _TOP_KEYS = {"database", "defaults", "feeds", *_TOP_FIELDS}
 
