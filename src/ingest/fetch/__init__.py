@@ -8,6 +8,7 @@ from ingest.fetch.client import (
     FetchTimeout,
     HTTPStatusError,
     Response,
+    ShuttingDown,
     TooLarge,
     TooManyRedirects,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "Fetcher",
     "HTTPStatusError",
     "Response",
+    "ShuttingDown",
     "TooLarge",
     "TooManyRedirects",
     "non_public_reason",

@@ -52,6 +52,10 @@ class AddressRefused(FetchError):
     """The host resolves to an address this request may not connect to."""
 
 
+class ShuttingDown(FetchError):
+    """The fetcher was closed to new requests: the process is stopping."""
+
+
 @dataclass(frozen=True, slots=True)
 class FetchPolicy:
     """The limits of one request, redirects included."""
@@ -92,13 +96,23 @@ class Fetcher:
         trusted_hosts: Iterable[str] = (),
         max_connections: int = 16,
         max_per_host: int = 2,
+        min_host_gap: float = 0.0,
     ) -> None:
         self._user_agent = user_agent
-        self._trusted = {host.lower() for host in trusted_hosts}
+        self._trusted: frozenset[str] = frozenset()
+        self.trust(trusted_hosts)
         self._max_connections = max_connections
-        self._gates = _Gates(max_connections, max_per_host)
+        self._gates = _Gates(max_connections, max_per_host, min_host_gap)
         self._public: aiohttp.ClientSession | None = None
         self._any: aiohttp.ClientSession | None = None
+
+    def refuse_new_requests(self) -> None:
+        """Let requests already under way finish; any other raises ShuttingDown, waiting ones too."""
+        self._gates.close()
+
+    def trust(self, hosts: Iterable[str]) -> None:
+        """Make `hosts` (and only them) the trusted ones, e.g. after the feed list changed."""
+        self._trusted = frozenset(host.lower() for host in hosts)
 
     async def __aenter__(self) -> Fetcher:
         self._public = self._session(public_socket)
@@ -140,7 +154,7 @@ class Fetcher:
         target = _parse_url(url)
         deadline: float | None = None
         for _ in range(policy.max_redirects + 1):
-            async with self._gates.slot(target.host or ""):
+            async with self._gates.slot(target.host or "", str(target)):
                 # The clock starts once the first slot is ours: queueing is not the server's fault.
                 deadline = deadline or asyncio.get_running_loop().time() + policy.timeout
                 response = await self._hop(target, headers, policy, deadline)
@@ -183,18 +197,36 @@ class Fetcher:
 
 
 class _Gates:
-    """A global cap on concurrent requests and a smaller one per host."""
+    """A cap on concurrent requests in all and to each host, and a minimum gap between one host's."""
 
-    def __init__(self, total: int, per_host: int) -> None:
+    def __init__(self, total: int, per_host: int, gap: float) -> None:
         self._total = asyncio.Semaphore(total)
         self._per_host = per_host
+        self._gap = gap
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+        self._closed = False
+
+    def close(self) -> None:
+        self._closed = True
 
     @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
+    async def slot(self, host: str, url: str) -> AsyncIterator[None]:
         gate = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
-        async with gate, self._total:
-            yield
+        async with gate:
+            await self._keep_gap(host)
+            async with self._total:
+                if self._closed:  # checked after every wait: queued requests end here too
+                    raise ShuttingDown(url, "not started: shutting down")
+                yield
+
+    async def _keep_gap(self, host: str) -> None:
+        now = asyncio.get_running_loop().time()
+        start = max(now, self._next_start.get(host, now))
+        # Reserve the start before sleeping, so concurrent waiters line up one gap apart.
+        self._next_start[host] = start + self._gap
+        if start > now:
+            await asyncio.sleep(start - now)
 
 
 async def _read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
