@@ -30,6 +30,7 @@ class ParsedFeed:
     link: str | None
     entries: tuple[Entry, ...]
     problem: str | None = None
+    ttl: float | None = None  # seconds the feed asks readers to wait between polls (RSS <ttl>)
 
 
 @dataclass(frozen=True, slots=True)

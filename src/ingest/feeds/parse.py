@@ -39,6 +39,7 @@ from ingest.feeds.common import (
 )
 from ingest.feeds.jsonfeed import parse_json
 from ingest.model import Entry, ParsedFeed
+from ingest.schedule import ttl_seconds
 
 
 def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
@@ -170,6 +171,7 @@ def _parse_xml(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
         link=absolute_url(parsed.feed.get("link"), url),
         entries=tuple(_entry(item, url) for item in parsed.entries),
         problem=_problem(parsed, _head_text(body, 64).startswith("<?xml")),
+        ttl=ttl_seconds(parsed.feed.get("ttl")),
     )
 
 
