@@ -1,38 +1,27 @@
-"""One poll of one feed, stage after stage: fetch, parse, skip the known, fetch pages, extract, store."""
+"""One poll of one feed: fetch it, parse it, store its new articles, and decide when to poll it next."""
 
 from __future__ import annotations
 
 import asyncio
-import enum
-import os
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from structlog.contextvars import bound_contextvars
-from yarl import URL
 
+from ingest.articles import Outcome, store_new_entries
 from ingest.config import Config, FeedConfig
-from ingest.extract.article import ExtractionError, extract_article
-from ingest.extract.fragment import extract_fragment
 from ingest.feeds import FeedError, parse_feed
-from ingest.fetch import (
-    AddressRefused,
-    Fetcher,
-    FetchError,
-    FetchPolicy,
-    HTTPStatusError,
-    Response,
-    TooLarge,
-    TooManyRedirects,
-)
-from ingest.logs import quiet_libraries
-from ingest.model import Entry, Extracted, ParsedFeed
-from ingest.normalize import build_article, canonical_url, entry_key
-from ingest.store import Store
-from ingest.workers import WorkerError, WorkerPool
+from ingest.fetch import FetchError, HTTPStatusError, Response, ShuttingDown
+from ingest.metrics import Metrics
+from ingest.model import ParsedFeed
+from ingest.normalize import iso, parse_datetime
+from ingest.schedule import cache_lifetime, next_delay, retry_after_seconds
+from ingest.services import Services, fetch_policy, services
+from ingest.store import FeedState, Store
+from ingest.workers import WorkerError
 
 log = structlog.get_logger("ingest.pipeline")
 
@@ -40,19 +29,11 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-class Outcome(enum.Enum):
-    STORED = "stored"
-    DUPLICATE = "duplicate"
-    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
 class PollResult:
-    """How one poll of one feed went."""
+    """How one poll of one feed went, and when the next one is due."""
 
     feed: FeedConfig
     ok: bool
@@ -61,46 +42,25 @@ class PollResult:
     stored: int = 0
     duplicates: int = 0
     failed_entries: int = 0
+    next_poll: datetime | None = None
+    gone: bool = False  # the server answered 410 Gone; the feed is still polled, with backoff
 
 
-class NotHTML(Exception):
-    """The linked page is not an HTML document."""
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """The long-lived resources every poll shares."""
-
-    store: Store
-    fetcher: Fetcher
-    pool: WorkerPool
-    # Entry URLs being processed now: two feeds listing one article fetch it once.
-    in_flight: set[str] = field(default_factory=set)
-
-
-@asynccontextmanager
-async def services(config: Config, store: Store) -> AsyncIterator[Services]:
-    """Open the HTTP session and the worker pool for one run (or one daemon lifetime)."""
-    fetcher = Fetcher(
-        user_agent=config.user_agent,
-        trusted_hosts={URL(feed.url).host or "" for feed in config.feeds},
-        max_connections=config.max_connections,
-        max_per_host=config.max_per_host,
-    )
-    pool = WorkerPool(
-        size=os.cpu_count() or 2,
-        preload=["ingest.extract.article", "ingest.feeds"],
-        initializer=quiet_libraries,
-    )
-    async with fetcher, pool:
-        yield Services(store, fetcher, pool)
-
-
-async def run_once(config: Config, store: Store) -> list[PollResult]:
-    """Poll every configured feed once, concurrently."""
+async def run_once(
+    config: Config, store: Store, *, due_only: bool = False, metrics: Metrics | None = None
+) -> list[PollResult]:
+    """Poll every configured feed once, concurrently; with `due_only`, only those whose time has come."""
     store.sync_feeds((feed.url, feed.name) for feed in config.feeds)
-    async with services(config, store) as svc:
-        return list(await asyncio.gather(*(poll_feed(svc, feed) for feed in config.feeds)))
+    now = _now()
+    feeds = [feed for feed in config.feeds if not due_only or is_due(store.feed_state(feed.url), now)]
+    async with services(config, store, metrics) as svc:
+        return list(await asyncio.gather(*(poll_feed(svc, feed) for feed in feeds)))
+
+
+def is_due(state: FeedState, now: datetime) -> bool:
+    """Whether a feed's next poll time (from the database) has come; a new feed is due at once."""
+    due = parse_datetime(state.next_poll)
+    return due is None or due <= now
 
 
 async def poll_feed(svc: Services, feed: FeedConfig) -> PollResult:
@@ -110,42 +70,31 @@ async def poll_feed(svc: Services, feed: FeedConfig) -> PollResult:
             return await _poll(svc, feed)
         except Exception as exc:  # a bug of ours must not take the other feeds down with it
             log.exception("feed_crashed")
-            return _feed_failed(svc, feed, exc, _now())
+            return _failed(svc, feed, svc.store.feed_state(feed.url), exc, _now())
 
 
 async def _poll(svc: Services, feed: FeedConfig) -> PollResult:
-    """One poll, stage after stage; expected failures return a failed result."""
     started = _now()
     state = svc.store.feed_state(feed.url)
     try:
-        response = await svc.fetcher.get(
-            feed.url,
-            _policy(feed),
-            accept=FEED_ACCEPT,
-            etag=state.etag,
-            last_modified=state.last_modified,
-        )
+        with svc.metrics.timed(svc.metrics.fetch_seconds.labels("feed")):
+            response = await svc.fetcher.get(
+                feed.url,
+                fetch_policy(feed),
+                accept=FEED_ACCEPT,
+                etag=state.etag,
+                last_modified=state.last_modified,
+            )
         parsed = None if response.status == 304 else await _parse(svc, feed, response)
+    except ShuttingDown:
+        # Not polled at all: the feed keeps its due time and is polled first thing next run.
+        return PollResult(feed, ok=True, error="not polled: shutting down")
     except (FetchError, FeedError, WorkerError) as exc:
-        return _feed_failed(svc, feed, exc, started)
+        return _failed(svc, feed, state, exc, started)
     if parsed is None:
-        log.info("feed_not_modified")
-        _feed_ok(svc, feed, response, started)
-        return PollResult(feed, ok=True, status=304)
-    outcomes = await _store_entries(svc, feed, parsed.entries[: feed.max_entries])
-    problem = f"malformed feed, entries before the fault kept: {parsed.problem}" if parsed.problem else None
-    _feed_ok(svc, feed, response, started, parsed.title, problem)
-    result = PollResult(
-        feed,
-        ok=problem is None,
-        status=response.status,
-        error=problem,
-        stored=outcomes.count(Outcome.STORED),
-        duplicates=outcomes.count(Outcome.DUPLICATE),
-        failed_entries=outcomes.count(Outcome.FAILED),
-    )
-    _log_poll(result, len(parsed.entries))
-    return result
+        return _succeeded(svc, feed, response, started)
+    outcomes = await store_new_entries(svc, feed, parsed.entries[: feed.max_entries])
+    return _succeeded(svc, feed, response, started, parsed, outcomes)
 
 
 async def _parse(svc: Services, feed: FeedConfig, response: Response) -> ParsedFeed:
@@ -155,178 +104,85 @@ async def _parse(svc: Services, feed: FeedConfig, response: Response) -> ParsedF
     )
 
 
-async def _store_entries(svc: Services, feed: FeedConfig, entries: Sequence[Entry]) -> list[Outcome]:
-    fresh = [entry for entry in entries if not _seen(svc.store, feed, entry)]
-    return list(await asyncio.gather(*(_store_entry_once(svc, feed, entry) for entry in fresh)))
+# -- outcomes: recorded, counted and logged once, here -------------------------------------------------
 
 
-async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome:
-    """Process an entry unless another feed is already at its link; a crash fails only this entry."""
-    link = _entry_url(entry)
-    if link in svc.in_flight:
-        return Outcome.DUPLICATE
-    if link:
-        svc.in_flight.add(link)
-    try:
-        return await _store_entry(svc, feed, entry)
-    except Exception:  # a bug of ours in one article must not fail the feed
-        with bound_contextvars(url=entry.link or feed.url):
-            log.exception("article_crashed")
-        return Outcome.FAILED
-    finally:
-        svc.in_flight.discard(link or "")
-
-
-def _seen(store: Store, feed: FeedConfig, entry: Entry) -> bool:
-    link = _entry_url(entry)
-    return store.seen(entry_key(entry, feed.url), [link] if link else [])
-
-
-async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome:
-    link = _entry_url(entry)
-    with bound_contextvars(url=entry.link or feed.url):
-        fetched_at = _now()
-        try:
-            url, extracted = await _article_source(svc, feed, entry)
-        except (FetchError, ExtractionError, NotHTML, WorkerError) as exc:
-            return _entry_failed(svc, feed, entry, exc, fetched_at)
-        article = build_article(
-            entry=entry,
-            feed_url=feed.url,
-            feed_tags=feed.tags,
-            url=url,
-            extracted=extracted,
-            fetched_at=fetched_at,
-        )
-        if not article.text:
-            return _entry_failed(svc, feed, entry, ExtractionError("no text after clean-up"), fetched_at)
-        if not svc.store.add_article(article, entry_url=link):
-            log.info("article_duplicate", canonical_url=article.canonical_url)
-            return Outcome.DUPLICATE
-        log.info("article_stored", id=article.id, words=article.word_count, title=article.title)
-        return Outcome.STORED
-
-
-async def _article_source(svc: Services, feed: FeedConfig, entry: Entry) -> tuple[str, Extracted]:
-    """The article's URL and extraction: from its page, or from the feed's own content."""
-    if feed.full_text and entry.link:
-        page = await svc.fetcher.get(entry.link, _policy(feed), accept=PAGE_ACCEPT)
-        _require_html(page)
-        extracted = await svc.pool.run(
-            extract_article, page.body, page.url, page.content_type, timeout=feed.extract_timeout
-        )
-        return page.url, extracted
-    content = entry.content or entry.summary
-    if not content:
-        raise ExtractionError("entry has no link to fetch and no content of its own")
-    extracted = await svc.pool.run(extract_fragment, content, entry.link, timeout=feed.extract_timeout)
-    return entry.link or _pseudo_url(feed, entry), extracted
-
-
-def _policy(feed: FeedConfig) -> FetchPolicy:
-    return FetchPolicy(
-        timeout=feed.timeout,
-        connect_timeout=feed.connect_timeout,
-        max_bytes=feed.max_bytes,
-        max_redirects=feed.max_redirects,
-        allow_private=feed.allow_private,
-    )
-
-
-def _require_html(page: Response) -> None:
-    media_type = (page.content_type or "").split(";")[0].strip().lower()
-    if media_type and media_type not in HTML_TYPES:
-        raise NotHTML(f"{page.url}: content type {media_type!r} is not HTML")
-
-
-def _entry_url(entry: Entry) -> str | None:
-    try:
-        return canonical_url(entry.link) if entry.link else None
-    except ValueError:
-        return None
-
-
-def _pseudo_url(feed: FeedConfig, entry: Entry) -> str:
-    """An identity for an entry with neither a link nor a page: its guid within its feed."""
-    return f"{feed.url}#{entry.guid or entry.title or 'entry'}"
-
-
-# -- outcomes: recorded and logged once, here ---------------------------------------------------------
-
-
-def _feed_ok(
+def _succeeded(
     svc: Services,
     feed: FeedConfig,
     response: Response,
     started: datetime,
-    title: str | None = None,
-    problem: str | None = None,
-) -> None:
+    parsed: ParsedFeed | None = None,
+    outcomes: Sequence[Outcome] = (),
+) -> PollResult:
+    problem = parsed.problem if parsed else None
+    error = f"malformed feed, entries before the fault kept: {problem}" if problem else None
+    hints = [cache_lifetime(response.headers, started), parsed.ttl if parsed else None]
+    delay = next_delay(
+        interval=feed.interval, cache_hint=max(filter(None, hints), default=None), jitter=random.random()
+    )
+    next_poll = started + timedelta(seconds=delay)
     svc.store.record_success(
         feed.url,
         status=response.status,
         at=started,
-        next_poll=started + timedelta(seconds=feed.interval),
+        next_poll=next_poll,
         etag=response.headers.get("ETag"),
         last_modified=response.headers.get("Last-Modified"),
-        title=title,
-        problem=problem,
+        title=parsed.title if parsed else None,
+        problem=error,
     )
+    result = PollResult(
+        feed,
+        ok=error is None,
+        status=response.status,
+        error=error,
+        stored=outcomes.count(Outcome.STORED),
+        duplicates=outcomes.count(Outcome.DUPLICATE),
+        failed_entries=outcomes.count(Outcome.FAILED),
+        next_poll=next_poll,
+    )
+    outcome = "not_modified" if parsed is None else "malformed" if error else "ok"
+    svc.metrics.polls.labels(outcome).inc()
+    fields = {"status": response.status, "next_poll": iso(next_poll)}
+    if parsed is None:
+        log.info("feed_not_modified", **fields)
+        return result
+    fields |= {
+        "entries": len(parsed.entries),
+        "stored": result.stored,
+        "duplicates": result.duplicates,
+        "failed": result.failed_entries,
+    }
+    if error:
+        log.warning("feed_malformed", error=error, **fields)
+    else:
+        log.info("feed_polled", **fields)
+    return result
 
 
-def _feed_failed(svc: Services, feed: FeedConfig, exc: Exception, started: datetime) -> PollResult:
+def _failed(svc: Services, feed: FeedConfig, state: FeedState, exc: Exception, started: datetime) -> PollResult:
     status = exc.status if isinstance(exc, HTTPStatusError) else None
+    retry_after = retry_after_seconds(exc.retry_after, started) if isinstance(exc, HTTPStatusError) else None
+    failures = state.failures + 1
+    delay = next_delay(interval=feed.interval, failures=failures, retry_after=retry_after, jitter=random.random())
+    next_poll = started + timedelta(seconds=delay)
     # The feed's own URL is known to every reader of this error; a redirect hop's is news.
-    error = exc.reason if isinstance(exc, FetchError) and exc.url == feed.url else _describe(exc)
-    svc.store.record_failure(
-        feed.url,
+    error = exc.reason if isinstance(exc, FetchError) and exc.url == feed.url else " ".join(str(exc).split())
+    gone = status == 410
+    if gone:
+        error = f"HTTP 410: the server says the feed is gone; it is still checked, next at {iso(next_poll)}"
+    svc.store.record_failure(feed.url, error=error, status=status, at=started, next_poll=next_poll)
+    svc.metrics.polls.labels("gone" if gone else "failed").inc()
+    log.warning(
+        "feed_gone" if gone else "feed_failed",
         error=error,
         status=status,
-        at=started,
-        next_poll=started + timedelta(seconds=feed.interval),
+        failures=failures,
+        next_poll=iso(next_poll),
     )
-    log.warning("feed_failed", error=error, status=status)
-    return PollResult(feed, ok=False, status=status, error=error)
-
-
-def _entry_failed(
-    svc: Services, feed: FeedConfig, entry: Entry, exc: Exception, at: datetime
-) -> Outcome:
-    key = entry_key(entry, feed.url) or _entry_url(entry) or _pseudo_url(feed, entry)
-    reason = _describe(exc)
-    permanent = _is_permanent(exc)
-    svc.store.record_entry_failure(
-        key, feed=feed.url, url=entry.link, reason=reason, permanent=permanent, at=at
-    )
-    log.warning("article_failed", error=reason, permanent=permanent)
-    return Outcome.FAILED
-
-
-def _log_poll(result: PollResult, entries: int) -> None:
-    fields = dict(
-        status=result.status,
-        entries=entries,
-        stored=result.stored,
-        duplicates=result.duplicates,
-        failed=result.failed_entries,
-    )
-    if result.ok:
-        log.info("feed_polled", **fields)
-    else:
-        log.warning("feed_malformed", error=result.error, **fields)
-
-
-def _describe(exc: Exception) -> str:
-    """The failure on one line; fetch errors name their URL, the log context names the rest."""
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _is_permanent(exc: Exception) -> bool:
-    """Failures that another try would repeat; timeouts and dropped connections get more tries."""
-    if isinstance(exc, HTTPStatusError):
-        return 400 <= exc.status < 500 and exc.status not in (408, 425, 429)
-    return isinstance(exc, TooLarge | AddressRefused | TooManyRedirects | NotHTML | ExtractionError)
+    return PollResult(feed, ok=False, status=status, error=error, next_poll=next_poll, gone=gone)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return datetime.now(UTC)

@@ -88,6 +88,12 @@ def m001_initial(db: Database) -> None:
     db["articles"].enable_fts(["title", "text"], create_triggers=True)
 
 
+@migrations()
+def m002_feed_gone(db: Database) -> None:
+    # 410 Gone: when the server first said so; the feed is still polled (with backoff), never dropped.
+    db.execute("ALTER TABLE feeds ADD COLUMN gone_since TEXT")
+
+
 @dataclass(frozen=True, slots=True)
 class FeedState:
     """What the database remembers of a feed between polls."""
@@ -97,6 +103,7 @@ class FeedState:
     last_modified: str | None = None
     failures: int = 0
     next_poll: str | None = None
+    gone_since: str | None = None
 
 
 class Store:
@@ -143,7 +150,8 @@ class Store:
 
     def feed_state(self, url: str) -> FeedState:
         rows = self.db.query(
-            "SELECT url, etag, last_modified, failures, next_poll FROM feeds WHERE url = ?", [url]
+            "SELECT url, etag, last_modified, failures, next_poll, gone_since FROM feeds WHERE url = ?",
+            [url],
         )
         row = next(rows, None)
         return FeedState(**row) if row else FeedState(url)
@@ -164,7 +172,7 @@ class Store:
         self.db.execute(
             """UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
                    title = coalesce(?, title), last_polled = ?, last_success = ?, last_status = ?,
-                   last_error = ?, failures = 0, next_poll = ?
+                   last_error = ?, failures = 0, next_poll = ?, gone_since = NULL
                WHERE url = ?""",
             [etag, last_modified, title, iso(at), iso(at), status, problem, iso(next_poll), url],
         )
@@ -172,16 +180,30 @@ class Store:
     def record_failure(
         self, url: str, *, error: str, status: int | None, at: datetime, next_poll: datetime
     ) -> None:
-        """A poll that failed: the reason kept, the failure counted."""
+        """A poll that failed: the reason kept, the failure counted, a 410 remembered."""
         self.db.execute(
             """UPDATE feeds SET last_polled = ?, last_status = ?, last_error = ?,
-                   failures = failures + 1, next_poll = ?
+                   failures = failures + 1, next_poll = ?,
+                   gone_since = CASE WHEN ? = 410 THEN coalesce(gone_since, ?) END
                WHERE url = ?""",
-            [iso(at), status, error, iso(next_poll), url],
+            [iso(at), status, error, iso(next_poll), status, iso(at), url],
         )
 
     def feeds(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM feeds ORDER BY name"))
+
+    def answers(self, timeout: float = 2.0) -> bool:
+        """Whether the database file answers a read, on a connection of its own (any thread may ask)."""
+        try:
+            conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=timeout)
+        except sqlite3.Error:
+            return False
+        try:
+            return conn.execute("SELECT count(*) FROM feeds").fetchone() is not None
+        except sqlite3.Error:
+            return False
+        finally:
+            conn.close()
 
     # -- entries and articles -------------------------------------------------------------------
 

@@ -1,0 +1,151 @@
+"""A feed's new entries to stored articles: fetch each page (or take the feed's text), extract, store."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import structlog
+from structlog.contextvars import bound_contextvars
+
+from ingest.config import FeedConfig
+from ingest.extract.article import ExtractionError, extract_article
+from ingest.extract.fragment import extract_fragment
+from ingest.fetch import (
+    AddressRefused,
+    FetchError,
+    HTTPStatusError,
+    ShuttingDown,
+    TooLarge,
+    TooManyRedirects,
+)
+from ingest.model import Entry, Extracted
+from ingest.normalize import build_article, canonical_url, entry_key
+from ingest.services import Services, fetch_policy
+from ingest.workers import WorkerError
+
+log = structlog.get_logger("ingest.articles")
+
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class Outcome(enum.Enum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not tried because the process is stopping; the next run tries again
+
+
+class NotHTML(Exception):
+    """The linked page is not an HTML document."""
+
+
+async def store_new_entries(svc: Services, feed: FeedConfig, entries: Sequence[Entry]) -> list[Outcome]:
+    """Store the entries not seen before, concurrently; one outcome per entry tried."""
+    fresh = [entry for entry in entries if not _seen(svc, feed, entry)]
+    return list(await asyncio.gather(*(_store_entry_once(svc, feed, entry) for entry in fresh)))
+
+
+def _seen(svc: Services, feed: FeedConfig, entry: Entry) -> bool:
+    link = entry_url(entry)
+    return svc.store.seen(entry_key(entry, feed.url), [link] if link else [])
+
+
+async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome:
+    """Process an entry unless another feed is already at its link; a crash fails only this entry."""
+    link = entry_url(entry)
+    if link in svc.in_flight:
+        return Outcome.DUPLICATE
+    if link:
+        svc.in_flight.add(link)
+    svc.metrics.queue_depth.inc()
+    try:
+        return await _store_entry(svc, feed, entry)
+    except Exception:  # a bug of ours in one article must not fail the feed
+        with bound_contextvars(url=entry.link or feed.url):
+            log.exception("article_crashed")
+        return Outcome.FAILED
+    finally:
+        svc.metrics.queue_depth.dec()
+        svc.in_flight.discard(link or "")
+
+
+async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome:
+    with bound_contextvars(url=entry.link or feed.url):
+        fetched_at = datetime.now(UTC).replace(microsecond=0)
+        try:
+            url, extracted = await _article_source(svc, feed, entry)
+        except ShuttingDown:
+            return Outcome.SKIPPED
+        except (FetchError, ExtractionError, NotHTML, WorkerError) as exc:
+            return _failed(svc, feed, entry, exc, fetched_at)
+        article = build_article(
+            entry=entry,
+            feed_url=feed.url,
+            feed_tags=feed.tags,
+            url=url,
+            extracted=extracted,
+            fetched_at=fetched_at,
+        )
+        if not article.text:
+            return _failed(svc, feed, entry, ExtractionError("no text after clean-up"), fetched_at)
+        if not svc.store.add_article(article, entry_url=entry_url(entry)):
+            log.info("article_duplicate", canonical_url=article.canonical_url)
+            return Outcome.DUPLICATE
+        svc.metrics.articles_stored.inc()
+        log.info("article_stored", id=article.id, words=article.word_count, title=article.title)
+        return Outcome.STORED
+
+
+async def _article_source(svc: Services, feed: FeedConfig, entry: Entry) -> tuple[str, Extracted]:
+    """The article's URL and extraction: from its page, or from the feed's own content."""
+    if feed.full_text and entry.link:
+        with svc.metrics.timed(svc.metrics.fetch_seconds.labels("page")):
+            page = await svc.fetcher.get(entry.link, fetch_policy(feed), accept=PAGE_ACCEPT)
+        media_type = (page.content_type or "").split(";")[0].strip().lower()
+        if media_type and media_type not in HTML_TYPES:
+            raise NotHTML(f"{page.url}: content type {media_type!r} is not HTML")
+        with svc.metrics.timed(svc.metrics.extract_seconds):
+            extracted = await svc.pool.run(
+                extract_article, page.body, page.url, page.content_type, timeout=feed.extract_timeout
+            )
+        return page.url, extracted
+    content = entry.content or entry.summary
+    if not content:
+        raise ExtractionError("entry has no link to fetch and no content of its own")
+    extracted = await svc.pool.run(extract_fragment, content, entry.link, timeout=feed.extract_timeout)
+    return entry.link or _pseudo_url(feed, entry), extracted
+
+
+def entry_url(entry: Entry) -> str | None:
+    """An entry's link as a canonical URL, the key it is remembered by before its page is fetched."""
+    try:
+        return canonical_url(entry.link) if entry.link else None
+    except ValueError:
+        return None
+
+
+def _pseudo_url(feed: FeedConfig, entry: Entry) -> str:
+    """An identity for an entry with neither a link nor a page: its guid within its feed."""
+    return f"{feed.url}#{entry.guid or entry.title or 'entry'}"
+
+
+def _failed(svc: Services, feed: FeedConfig, entry: Entry, exc: Exception, at: datetime) -> Outcome:
+    """Record and log an article that could not be stored, once."""
+    key = entry_key(entry, feed.url) or entry_url(entry) or _pseudo_url(feed, entry)
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    permanent = _is_permanent(exc)
+    svc.store.record_entry_failure(key, feed=feed.url, url=entry.link, reason=reason, permanent=permanent, at=at)
+    svc.metrics.articles_failed.inc()
+    log.warning("article_failed", error=reason, permanent=permanent)
+    return Outcome.FAILED
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """Failures that another try would repeat; timeouts and dropped connections get more tries."""
+    if isinstance(exc, HTTPStatusError):
+        return 400 <= exc.status < 500 and exc.status not in (408, 425, 429)
+    return isinstance(exc, TooLarge | AddressRefused | TooManyRedirects | NotHTML | ExtractionError)

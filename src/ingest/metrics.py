@@ -1,0 +1,61 @@
+"""What the daemon counts, in a registry of its own, for `/metrics` in the Prometheus text format."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+# Network time of one request, and CPU time of one extraction: both from milliseconds to the limits.
+_FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30)
+_EXTRACT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    """The counters, gauges and histograms of one process."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.polls = Counter(
+            "ingest_polls", "Feed polls by outcome.", ["outcome"], registry=self.registry
+        )
+        self.articles_stored = Counter(
+            "ingest_articles_stored", "Articles stored.", registry=self.registry
+        )
+        self.articles_failed = Counter(
+            "ingest_articles_failed", "Articles that could not be fetched or extracted.", registry=self.registry
+        )
+        self.fetch_seconds = Histogram(
+            "ingest_fetch_duration_seconds",
+            "Time to fetch a feed or a page, redirects and body included.",
+            ["kind"],
+            buckets=_FETCH_BUCKETS,
+            registry=self.registry,
+        )
+        self.extract_seconds = Histogram(
+            "ingest_extraction_duration_seconds",
+            "Time to extract one article in a worker process.",
+            buckets=_EXTRACT_BUCKETS,
+            registry=self.registry,
+        )
+        self.feeds = Gauge("ingest_feeds", "Feeds configured.", registry=self.registry)
+        self.failing_feeds = Gauge(
+            "ingest_failing_feeds", "Feeds whose last poll failed.", registry=self.registry
+        )
+        self.queue_depth = Gauge(
+            "ingest_queue_depth", "Articles waiting for or in fetch and extraction.", registry=self.registry
+        )
+
+    @contextmanager
+    def timed(self, histogram: Histogram) -> Iterator[None]:
+        """Observe the duration of the block, whether it succeeds or fails."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            histogram.observe(time.perf_counter() - started)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,64 @@
+"""The long-lived resources every poll shares: database, HTTP client, worker pool, metrics."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from yarl import URL
+
+from ingest.config import Config, FeedConfig
+from ingest.fetch import Fetcher, FetchPolicy
+from ingest.logs import quiet_libraries
+from ingest.metrics import Metrics
+from ingest.store import Store
+from ingest.workers import WorkerPool
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What one run (or one daemon lifetime) opens once and every poll uses."""
+
+    store: Store
+    fetcher: Fetcher
+    pool: WorkerPool
+    metrics: Metrics = field(default_factory=Metrics)
+    # Entry URLs being processed now: two feeds listing one article fetch it once.
+    in_flight: set[str] = field(default_factory=set)
+
+
+@asynccontextmanager
+async def services(config: Config, store: Store, metrics: Metrics | None = None) -> AsyncIterator[Services]:
+    """Open the HTTP session and the worker pool; close both on the way out."""
+    fetcher = Fetcher(
+        user_agent=config.user_agent,
+        trusted_hosts=feed_hosts(config.feeds),
+        max_connections=config.max_connections,
+        max_per_host=config.max_per_host,
+        min_host_gap=config.min_host_gap,
+    )
+    pool = WorkerPool(
+        size=os.cpu_count() or 2,
+        preload=["ingest.extract.article", "ingest.feeds"],
+        initializer=quiet_libraries,
+    )
+    async with fetcher, pool:
+        yield Services(store, fetcher, pool, metrics or Metrics())
+
+
+def feed_hosts(feeds: Iterable[FeedConfig]) -> set[str]:
+    """The hosts named in feeds.yaml: the address guard trusts them."""
+    return {URL(feed.url).host or "" for feed in feeds}
+
+
+def fetch_policy(feed: FeedConfig) -> FetchPolicy:
+    """The request limits a feed's configuration sets, for the feed and its articles alike."""
+    return FetchPolicy(
+        timeout=feed.timeout,
+        connect_timeout=feed.connect_timeout,
+        max_bytes=feed.max_bytes,
+        max_redirects=feed.max_redirects,
+        allow_private=feed.allow_private,
+    )
