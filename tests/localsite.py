@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -28,6 +29,7 @@ class Seen:
     method: str
     path: str  # path and query string
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 @dataclass
@@ -128,7 +130,7 @@ class LocalSite:
         self.port = self._runner.addresses[0][1]
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append(Seen(request.method, request.path_qs, dict(request.headers)))
+        self.requests.append(Seen(request.method, request.path_qs, dict(request.headers), time.monotonic()))
         target = self._resources.get(request.path)
         if target is None:
             return web.Response(status=404, text="not found")

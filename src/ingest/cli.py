@@ -12,10 +12,15 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest import __version__
 from ingest.config import Config, ConfigError, load_config
 from ingest.logs import configure_logging
+
+# Commands import their stages when they run: `ingest --help` should not wait for trafilatura.
+if TYPE_CHECKING:
+    from ingest.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -26,7 +31,14 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    configure_logging(level=args.log_level, json={"json": True, "console": False}.get(args.log_format))
+    # The daemon's only output is its log, which journald reads from stdout; for the other commands
+    # stdout is data (summaries, JSON lines), so their logs go to stderr.
+    daemon = args.func is cmd_run and not args.once
+    configure_logging(
+        level=args.log_level,
+        json={"json": True, "console": False}.get(args.log_format),
+        stream=sys.stdout if daemon else sys.stderr,
+    )
     try:
         return args.func(args)
     except (ConfigError, UsageError) as exc:
@@ -45,22 +57,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """`ingest --once`: poll every feed once and report; `ingest` alone will run the daemon."""
-    if not args.once:
-        raise UsageError("the daemon is not available yet; run `ingest --once`")
-    from ingest.pipeline import run_once
+    """`ingest`: the daemon; `ingest --once`: poll every feed (or every due one) once and report."""
     from ingest.store import Store, StoreError
 
     config = _config(args)
+    if args.listen:
+        config = dataclasses.replace(config, listen=_listen(args.listen))
     try:
         store = Store.open(_database(args, config))
     except StoreError as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        results = asyncio.run(run_once(config, store))
+        return _once(args, config, store) if args.once else _daemon(config, store)
     finally:
         store.close()
+
+
+def _daemon(config: Config, store: Store) -> int:
+    from ingest.daemon import Daemon
+
+    try:
+        return asyncio.run(Daemon(config, store).run())
+    except OSError as exc:  # e.g. the --listen address is taken
+        print(f"ingest: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _once(args: argparse.Namespace, config: Config, store: Store) -> int:
+    from ingest.pipeline import run_once
+
+    results = asyncio.run(run_once(config, store, due_only=args.due))
     for result in results:
         if not result.ok:
             print(f"failed: {result.feed.name} ({result.feed.url}): {result.error}")
@@ -138,6 +165,15 @@ def _database(args: argparse.Namespace, config: Config | None = None) -> Path:
     return (config or _config(args)).database
 
 
+def _listen(value: str) -> tuple[str, int]:
+    from ingest.config import parse_listen
+
+    try:
+        return parse_listen(value)
+    except ValueError as exc:
+        raise UsageError(f"--listen: {exc}") from None
+
+
 def _since(value: str) -> str:
     """--since as the ISO 8601 UTC form the database stores, so strings compare as times."""
     from ingest.normalize import iso, parse_datetime
@@ -171,6 +207,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(func=cmd_run, config=None, db=None, log_level="info", log_format="auto")
     parser.add_argument("--once", action="store_true", help="poll every feed once, then exit")
+    parser.add_argument("--due", action="store_true",
+                        help="with --once: only the feeds whose next poll time has come (for cron)")
+    parser.add_argument("--listen", metavar="HOST:PORT",
+                        help="serve /healthz and /metrics here (default: the config's `listen`)")
     parser.add_argument("--version", action="version", version=f"ingest {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
