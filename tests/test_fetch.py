@@ -19,6 +19,7 @@ from ingest.fetch import (
     FetchPolicy,
     FetchTimeout,
     HTTPStatusError,
+    ShuttingDown,
     TooLarge,
     TooManyRedirects,
 )
@@ -344,6 +345,33 @@ async def test_waiting_for_a_host_slot_does_not_use_up_the_timeout(site: LocalSi
             *(f.get(url, FetchPolicy(timeout=0.8)) for _ in range(2)), return_exceptions=True
         )
     assert [type(r).__name__ for r in results] == ["Response", "Response"]
+
+
+async def test_requests_to_one_host_start_a_gap_apart(site: LocalSite, other_site: LocalSite) -> None:
+    mine = site.add("/gap", "ok")
+    theirs = other_site.add("/gap", "ok")
+    async with fetcher(trusted_hosts={site.host, other_site.host}, max_per_host=4, min_host_gap=0.3) as f:
+        await asyncio.gather(
+            *(f.get(mine, FetchPolicy(timeout=10)) for _ in range(4)),
+            f.get(theirs, FetchPolicy(timeout=10)),
+        )
+    starts = sorted(r.at for r in site.hits("/gap"))
+    assert all(b - a >= 0.29 for a, b in zip(starts, starts[1:], strict=False)), starts
+    assert other_site.hits("/gap")[0].at - starts[0] < 0.2  # another host does not queue behind
+
+
+async def test_refused_after_shutdown_begins_even_when_queued(site: LocalSite) -> None:
+    counter = InFlight()
+    url = site.handle("/slow", counter.handler(hold=0.5))
+    async with fetcher(max_per_host=1) as f:
+        first = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
+        queued = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
+        await asyncio.sleep(0.2)  # the first is in flight, the second waits for the host slot
+        f.refuse_new_requests()
+        results = await asyncio.gather(first, queued, return_exceptions=True)
+    assert type(results[0]).__name__ == "Response"  # in flight: allowed to finish
+    assert isinstance(results[1], ShuttingDown)
+    assert counter.total == 1
 
 
 # ---------------------------------------------------------------- headers and bad input

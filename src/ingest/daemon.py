@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from structlog.contextvars import bound_contextvars
 
 from ingest.config import Config, ConfigError, FeedConfig, load_config
 from ingest.metrics import Metrics
@@ -205,8 +204,8 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         if pending:
-            with bound_contextvars(feeds=sorted(task.get_name().removeprefix("poll ") for task in pending)):
-                log.warning("polls_cancelled", count=len(pending))
+            feeds = sorted(task.get_name().removeprefix("poll ") for task in pending)
+            log.warning("polls_cancelled", count=len(pending), feeds=feeds)
 
     # -- reporting ---------------------------------------------------------------------------------
 
