@@ -144,7 +144,7 @@ def test_polls_keep_their_interval_and_systemd_hears_ready_watchdog_and_stopping
     assert code == 0
     polls = [r.at for r in site.hits("/feed.xml")]
     # 2 s, plus up to 10 % jitter, plus the time a poll takes here.
-    assert all(1.95 <= gap <= 2.8 for gap in gaps(polls)), gaps(polls)
+    assert all(1.9 <= gap <= 2.8 for gap in gaps(polls)), gaps(polls)
     assert [r.headers.get("If-None-Match") is not None for r in site.hits("/feed.xml")][1:] == [True] * (len(polls) - 1)
     assert len(site.hits("/a.html")) == 1  # the article was fetched once, then known
 
@@ -208,11 +208,12 @@ def test_a_failing_feed_backs_off_honours_retry_after_and_recovers(
     wait_for(lambda: len(site.hits("/flaky.xml")) >= 5, 25, "five polls")
     assert daemon.stop() == 0
 
+    # Measured where requests arrive, so each bound allows a little for the client's own delays.
     ok, retry_after, backoff, recovered = gaps([r.at for r in site.hits("/flaky.xml")])[:4]
-    assert 0.95 <= ok <= 1.6
-    assert 3.0 <= retry_after <= 3.6  # Retry-After: 3 beats a first backoff of 2 s
-    assert 4.0 <= backoff <= 4.8  # a second failure in a row: 1 s x 2^2
-    assert 0.95 <= recovered <= 1.6  # back to the interval after a success
+    assert 0.9 <= ok <= 1.6
+    assert 2.9 <= retry_after <= 3.6  # Retry-After: 3 beats a first backoff of 2 s
+    assert 3.9 <= backoff <= 4.8  # a second failure in a row: 1 s x 2^2
+    assert 0.9 <= recovered <= 1.6  # back to the interval after a success
     failures = [e for e in daemon.events("feed_failed")]
     assert [e["status"] for e in failures] == [503, 500] and [e["failures"] for e in failures] == [1, 2]
     with sqlite3.connect(tmp_path / "ingest.db") as db:
