@@ -377,3 +377,13 @@ def test_oversized_pages_and_slow_extractions_are_skipped_with_their_reason(
     assert failures["big"]["url"] == big
     assert "deadline" in failures["slow"]["error"]
     assert _articles(tmp_path / "ingest.db") == []
+
+
+@pytest.mark.parametrize("args", [["--due"], ["--once", "--listen", "127.0.0.1:9108"], ["--listen", "nowhere"]])
+def test_options_that_do_not_fit_together_are_usage_errors(args: list[str], tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n")
+
+    done = run_ingest(*args, cwd=tmp_path, timeout=30)
+
+    assert done.returncode == 2
+    assert done.stderr.startswith("ingest: ") and len(done.stderr.strip().splitlines()) == 1

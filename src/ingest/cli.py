@@ -60,6 +60,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """`ingest`: the daemon; `ingest --once`: poll every feed (or every due one) once and report."""
     from ingest.store import Store, StoreError
 
+    if args.due and not args.once:
+        raise UsageError("--due goes with --once; the daemon always polls feeds when they are due")
+    if args.listen and args.once:
+        raise UsageError("--listen is for the daemon, not --once")
     config = _config(args)
     if args.listen:
         config = dataclasses.replace(config, listen=_listen(args.listen))
