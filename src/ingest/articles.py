@@ -21,6 +21,7 @@ from ingest.fetch import (
     TooLarge,
     TooManyRedirects,
 )
+from ingest.logs import describe
 from ingest.model import Entry, Extracted
 from ingest.normalize import build_article, canonical_url, entry_key
 from ingest.services import Services, fetch_policy
@@ -63,7 +64,7 @@ async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Ou
         svc.in_flight.add(link)
     svc.metrics.queue_depth.inc()
     try:
-        return await _store_entry(svc, feed, entry)
+        return await _store_entry(svc, feed, entry, link)
     except Exception:  # a bug of ours in one article must not fail the feed
         with bound_contextvars(url=entry.link or feed.url):
             log.exception("article_crashed")
@@ -73,7 +74,7 @@ async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Ou
         svc.in_flight.discard(link or "")
 
 
-async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome:
+async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry, link: str | None) -> Outcome:
     with bound_contextvars(url=entry.link or feed.url):
         fetched_at = datetime.now(UTC).replace(microsecond=0)
         try:
@@ -81,7 +82,7 @@ async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome
         except ShuttingDown:
             return Outcome.SKIPPED
         except (FetchError, ExtractionError, NotHTML, WorkerError) as exc:
-            return _failed(svc, feed, entry, exc, fetched_at)
+            return _failed(svc, feed, entry, link, exc, fetched_at)
         article = build_article(
             entry=entry,
             feed_url=feed.url,
@@ -91,8 +92,8 @@ async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome
             fetched_at=fetched_at,
         )
         if not article.text:
-            return _failed(svc, feed, entry, ExtractionError("no text after clean-up"), fetched_at)
-        if not svc.store.add_article(article, entry_url=entry_url(entry)):
+            return _failed(svc, feed, entry, link, ExtractionError("no text after clean-up"), fetched_at)
+        if not svc.store.add_article(article, entry_url=link):
             log.info("article_duplicate", canonical_url=article.canonical_url)
             return Outcome.DUPLICATE
         svc.metrics.articles_stored.inc()
@@ -133,10 +134,12 @@ def _pseudo_url(feed: FeedConfig, entry: Entry) -> str:
     return f"{feed.url}#{entry.guid or entry.title or 'entry'}"
 
 
-def _failed(svc: Services, feed: FeedConfig, entry: Entry, exc: Exception, at: datetime) -> Outcome:
+def _failed(
+    svc: Services, feed: FeedConfig, entry: Entry, link: str | None, exc: Exception, at: datetime
+) -> Outcome:
     """Record and log an article that could not be stored, once."""
-    key = entry_key(entry, feed.url) or entry_url(entry) or _pseudo_url(feed, entry)
-    reason = " ".join(str(exc).split()) or type(exc).__name__
+    key = entry_key(entry, feed.url) or link or _pseudo_url(feed, entry)
+    reason = describe(exc)
     permanent = _is_permanent(exc)
     svc.store.record_entry_failure(key, feed=feed.url, url=entry.link, reason=reason, permanent=permanent, at=at)
     svc.metrics.articles_failed.inc()

@@ -62,6 +62,11 @@ def _lead_with_essentials(
     return {**lead, **event}
 
 
+def describe(exc: BaseException) -> str:
+    """An exception as one line for a log field or the database; its type when it says nothing."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def quiet_libraries() -> None:
     """Keep third-party loggers and warnings off stderr, where they would break the JSON lines."""
     for name in _CHATTY:

@@ -15,6 +15,7 @@ from ingest.articles import Outcome, store_new_entries
 from ingest.config import Config, FeedConfig
 from ingest.feeds import FeedError, parse_feed
 from ingest.fetch import FetchError, HTTPStatusError, Response, ShuttingDown
+from ingest.logs import describe
 from ingest.metrics import Metrics
 from ingest.model import ParsedFeed
 from ingest.normalize import iso, parse_datetime
@@ -43,7 +44,6 @@ class PollResult:
     duplicates: int = 0
     failed_entries: int = 0
     next_poll: datetime | None = None
-    gone: bool = False  # the server answered 410 Gone; the feed is still polled, with backoff
 
 
 async def run_once(
@@ -168,7 +168,7 @@ def _failed(svc: Services, feed: FeedConfig, state: FeedState, exc: Exception, s
     delay = next_delay(interval=feed.interval, failures=failures, retry_after=retry_after, jitter=random.random())
     next_poll = started + timedelta(seconds=delay)
     # The feed's own URL is known to every reader of this error; a redirect hop's is news.
-    error = exc.reason if isinstance(exc, FetchError) and exc.url == feed.url else " ".join(str(exc).split())
+    error = exc.reason if isinstance(exc, FetchError) and exc.url == feed.url else describe(exc)
     gone = status == 410
     if gone:
         error = f"HTTP 410: the server says the feed is gone; it is still checked, next at {iso(next_poll)}"
@@ -181,7 +181,7 @@ def _failed(svc: Services, feed: FeedConfig, state: FeedState, exc: Exception, s
         failures=failures,
         next_poll=iso(next_poll),
     )
-    return PollResult(feed, ok=False, status=status, error=error, next_poll=next_poll, gone=gone)
+    return PollResult(feed, ok=False, status=status, error=error, next_poll=next_poll)
 
 
 def _now() -> datetime:
