@@ -20,7 +20,7 @@ from ingest.normalize import iso, parse_datetime
 from ingest.notify import Notifier
 from ingest.pipeline import PollResult, is_due, poll_feed
 from ingest.services import Services, feed_hosts, services
-from ingest.store import Store
+from ingest.store import FeedState, Store
 
 log = structlog.get_logger("ingest.daemon")
 
@@ -65,9 +65,10 @@ class Daemon:
             self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
             self._scheduler.start()
             now = datetime.now(UTC)
-            due = sum(is_due(self._store.feed_state(url), now) for url in self._feeds)
+            states = {url: self._store.feed_state(url) for url in self._feeds}
+            due = sum(is_due(state, now) for state in states.values())
             for feed in self._feeds.values():
-                self._schedule_from_store(feed, spread=min(due * SPREAD_PER_FEED_S, SPREAD_CAP_S))
+                self._schedule_by(feed, states[feed.url], spread=min(due * SPREAD_PER_FEED_S, SPREAD_CAP_S))
             watchdog = asyncio.create_task(self._notifier.keep_watchdog_fed())
             self._update_gauges()
             self._notifier.send("READY=1", "STATUS=" + self._status())
@@ -113,7 +114,8 @@ class Daemon:
             self._unschedule(url)
             self._failing.discard(url)
         for url in self._feeds.keys() - old.keys():
-            self._schedule_from_store(self._feeds[url])
+            feed = self._feeds[url]
+            self._schedule_by(feed, self._store.feed_state(url))
         changed = [url for url in old.keys() & self._feeds.keys() if old[url] != self._feeds[url]]
         for url in changed:
             self._bring_forward(self._feeds[url])
@@ -150,10 +152,9 @@ class Daemon:
         except JobLookupError:
             pass  # polling right now: it will not be rescheduled
 
-    def _schedule_from_store(self, feed: FeedConfig, spread: float = 0.0) -> None:
+    def _schedule_by(self, feed: FeedConfig, state: FeedState, spread: float = 0.0) -> None:
         """At the time the database holds; an overdue or new feed within `spread` seconds from now."""
         now = datetime.now(UTC)
-        state = self._store.feed_state(feed.url)
         if is_due(state, now):
             window = min(spread, feed.interval * SPREAD_OF_INTERVAL)
             self._schedule(feed.url, now + timedelta(seconds=random.uniform(0, window)))
