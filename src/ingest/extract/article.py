@@ -63,7 +63,7 @@ def extract_article(html: bytes | str, url: str | None = None, content_type: str
         canonical_url=meta.canonical(),
         image_url=doc.image or meta.first("og:image", "og:image:url", "twitter:image"),
         image_caption=meta.first("og:image:alt", "twitter:image:alt"),
-        tags=_unique([*(doc.categories or []), *(doc.tags or []), *meta.all("article:tag")]),
+        tags=_split_tags([*(doc.categories or []), *(doc.tags or []), *meta.all("article:tag")]),
     )
 
 
@@ -136,15 +136,9 @@ def _drop_leading_title(text: str, title: str | None) -> str:
     return text
 
 
-def _unique(values: list[str]) -> tuple[str, ...]:
-    """Tags in order, once each; "a, b" in one meta value counts as two."""
-    seen: dict[str, str] = {}
-    for value in values:
-        for tag in value.split(","):
-            tag = _squash(tag)
-            if tag and tag.casefold() not in seen:
-                seen[tag.casefold()] = tag
-    return tuple(seen.values())
+def _split_tags(values: list[str]) -> tuple[str, ...]:
+    """Tags as listed; "a, b" in one meta value counts as two. Duplicates go in normalize."""
+    return tuple(tag for value in values for tag in (_squash(part) for part in value.split(",")) if tag)
 
 
 # -- the page's own metadata ------------------------------------------------------------------
