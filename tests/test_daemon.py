@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -220,26 +221,33 @@ def test_a_failing_feed_backs_off_honours_retry_after_and_recovers(
         assert db.execute("SELECT failures, last_error FROM feeds").fetchone() == (0, None)
 
 
+def _stop_during_a_page_request(
+    site: LocalSite, tmp_path: Path, start_daemon, page: Callable, settings: str = ""
+) -> tuple[Daemon, float]:
+    """Start the daemon on a one-article feed, SIGTERM it while `page` answers; (daemon, stop seconds)."""
+    site.handle("/page.html", page)
+    site.add("/feed.xml", _rss("one", [site.url("/page.html")]), "application/rss+xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"{NO_GAP}{settings}feeds:\n  - url: {site.url('/feed.xml')}\n    timeout: 1m\n")
+    daemon = start_daemon(config)
+    wait_for(lambda: site.hits("/page.html"), 10, "the page request")
+    started = time.monotonic()
+    assert daemon.stop() == 0
+    return daemon, time.monotonic() - started
+
+
 def test_sigterm_lets_in_flight_articles_finish_within_the_grace(
     site: LocalSite, fixtures: Path, tmp_path: Path, start_daemon
 ) -> None:
     html = page_html(fixtures, "readability-ars-1")
 
     async def slow_page(request: web.Request) -> web.Response:
-        await __import__("asyncio").sleep(2)
+        await asyncio.sleep(2)
         return web.Response(body=html, content_type="text/html")
 
-    site.handle("/slow.html", slow_page)
-    site.add("/feed.xml", _rss("slow", [site.url("/slow.html")]), "application/rss+xml")
-    config = tmp_path / "feeds.yaml"
-    config.write_text(f"{NO_GAP}feeds:\n  - url: {site.url('/feed.xml')}\n    interval: 1h\n")
+    _, stopping = _stop_during_a_page_request(site, tmp_path, start_daemon, slow_page)
 
-    daemon = start_daemon(config)
-    wait_for(lambda: site.hits("/slow.html"), 10, "the page request")
-    started = time.monotonic()
-    assert daemon.stop() == 0
-
-    assert time.monotonic() - started < 10
+    assert stopping < 10
     with sqlite3.connect(tmp_path / "ingest.db") as db:
         assert db.execute("SELECT count(*) FROM articles").fetchone() == (1,)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -247,20 +255,12 @@ def test_sigterm_lets_in_flight_articles_finish_within_the_grace(
 
 def test_sigterm_cancels_what_outlasts_the_grace(site: LocalSite, tmp_path: Path, start_daemon) -> None:
     async def endless(request: web.Request) -> web.StreamResponse:
-        await __import__("asyncio").sleep(60)
+        await asyncio.sleep(60)
         return web.Response(text="late")
 
-    site.handle("/stuck.html", endless)
-    site.add("/feed.xml", _rss("stuck", [site.url("/stuck.html")]), "application/rss+xml")
-    config = tmp_path / "feeds.yaml"
-    config.write_text(f"{NO_GAP}shutdown_grace: 1s\nfeeds:\n  - url: {site.url('/feed.xml')}\n    timeout: 1m\n")
+    daemon, stopping = _stop_during_a_page_request(site, tmp_path, start_daemon, endless, "shutdown_grace: 1s\n")
 
-    daemon = start_daemon(config)
-    wait_for(lambda: site.hits("/stuck.html"), 10, "the page request")
-    started = time.monotonic()
-    assert daemon.stop() == 0
-
-    assert time.monotonic() - started < 5
+    assert stopping < 5
     assert daemon.events("polls_cancelled")
     with sqlite3.connect(tmp_path / "ingest.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
