@@ -55,28 +55,44 @@ def body_text(body: etree._Element) -> str:
 def _blocks(el: etree._Element) -> Iterator[str]:
     for child in el:
         if child.tag == "list":
-            yield "\n".join(_list_lines(child))
+            yield from _list_blocks(child)
         elif child.tag == "table":
             yield "\n".join(_table_lines(child))
-        elif any(grandchild.tag in _BLOCKS for grandchild in child):
-            if lead := _inline_text(child, stop_at_blocks=True):
-                yield lead
-            yield from _blocks(child)
+        elif _holds_blocks(child):
+            yield from _lead_and_blocks(child)
         elif child.tag != "graphic":
             yield _inline_text(child)
         if child.tail and child.tail.strip():
             yield _squash(child.tail)
 
 
-def _list_lines(lst: etree._Element, depth: int = 0) -> Iterator[str]:
+def _holds_blocks(el: etree._Element, blocks: frozenset[str] = _BLOCKS) -> bool:
+    return any(child.tag in blocks for child in el)
+
+
+def _lead_and_blocks(el: etree._Element) -> Iterator[str]:
+    yield _inline_text(el, stop_at_blocks=True)
+    yield from _blocks(el)
+
+
+def _list_blocks(lst: etree._Element, depth: int = 0) -> Iterator[str]:
+    """A list as one block of "- " lines; an item that holds paragraphs becomes blocks of its own."""
+    lines: list[str] = []
     for item in lst:
-        if item.tag != "item":
+        if _holds_blocks(item, _BLOCKS - {"list"}):
+            if lines:
+                yield "\n".join(lines)
+                lines = []
+            parts = [part for part in _lead_and_blocks(item) if part]
+            yield from ["- " + parts[0], *parts[1:]] if parts else []
             continue
-        if text := _inline_text(item, stop_at_blocks=True):
-            yield "  " * depth + "- " + text
+        if lead := _inline_text(item, stop_at_blocks=True):
+            lines.append("  " * depth + "- " + lead)
         for nested in item:
             if nested.tag == "list":
-                yield from _list_lines(nested, depth + 1)
+                lines.extend(_list_blocks(nested, depth + 1))
+    if lines:
+        yield "\n".join(lines)
 
 
 def _table_lines(table: etree._Element) -> Iterator[str]:
