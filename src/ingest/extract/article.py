@@ -103,12 +103,11 @@ def _table_lines(table: etree._Element) -> Iterator[str]:
 
 
 def _inline_text(el: etree._Element, stop_at_blocks: bool = False) -> str:
-    """The text of an element; <lb/> becomes a line break, nested blocks are left out if asked."""
+    """The text of an element; <lb/> becomes a line break; if asked, only the text before its first block."""
     parts: list[str] = [el.text or ""]
     for child in el:
         if stop_at_blocks and child.tag in _BLOCKS:
-            parts.append(child.tail or "")
-            continue
+            break  # the blocks, and the text between them, are rendered by _blocks
         parts.append("\n" if child.tag == "lb" else _inline_text(child))
         parts.append(child.tail or "")
     lines = (_squash(line) for line in "".join(parts).split("\n"))
