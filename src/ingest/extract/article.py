@@ -11,6 +11,7 @@ from trafilatura.utils import load_html
 
 from ingest.extract.decode import decode_html
 from ingest.extract.metadata import read_metadata
+from ingest.extract.prune import prune
 from ingest.model import Extracted
 
 
@@ -24,6 +25,7 @@ def extract_article(html: bytes | str, url: str | None = None, content_type: str
     tree = load_html(text)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
+    prune(tree)
     doc = trafilatura.bare_extraction(
         tree,
         url=url,

@@ -1,0 +1,136 @@
+"""Layer 1 of boilerplate removal: drop page furniture from the tree by its structure, before extraction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ingest.extract import patterns
+
+_WORDS = frozenset(patterns.FURNITURE_WORDS)
+_PHRASES = frozenset(patterns.FURNITURE_PHRASES)
+_LABELS = frozenset(patterns.FURNITURE_LABELS)
+_ROLES = frozenset(patterns.FURNITURE_ROLES)
+_TAGS = frozenset(patterns.FURNITURE_TAGS)
+# Furniture comes in containers. Inline elements are left alone (code highlighters name their spans
+# "hljs-comment"), and so are <article>, <main> and <body>, whose class lists say what the article has
+# ("comments-open", "tag-politics"), not what they are.
+_CONTAINERS = frozenset(
+    {"div", "section", "aside", "nav", "footer", "header", "ul", "ol", "form", "dialog", "iframe", "p"}
+    | set(patterns.FURNITURE_TAGS)
+)
+_NOT_PROSE = frozenset({"a", "script", "style", "noscript", "template", "svg"})
+_PAGE = frozenset({"html", "head", "body"})
+# Inline children do not end a run of prose: "<p>text <b>bold</b> text</p>" is one run.
+_INLINE = frozenset(
+    {"b", "i", "em", "strong", "span", "small", "sup", "sub", "abbr", "cite", "q", "mark", "u", "s", "code",
+     "time", "font", "br", "wbr", "del", "ins", "kbd", "var", "dfn", "bdi", "bdo"}
+)  # fmt: skip
+# Utility-CSS names ("Mstart(150px)--modalMinWidth", "md:hidden") describe looks, not purpose.
+_UTILITY = re.compile(r"[(:\[!]")
+_HUMPS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+# An element holding more than this share of the page's prose is (part of) the article, whatever
+# its name: page builders call their content blocks "widget" and put "nav" in the names of article columns.
+_MAX_SHARE = 0.25
+
+
+def prune(tree: HtmlElement, extra_selectors: Iterable[str] = ()) -> int:
+    """Remove furniture elements (and those matching the feed's own CSS selectors); return how many."""
+    prose, anchor = _prose(tree)
+    # The longest run of prose on a page is the article's; no container of it is furniture, whatever
+    # its name says ("with-sidebar-layout", "sidebar-first-only").
+    keep = {anchor, *anchor.iterancestors()}
+    limit = _MAX_SHARE * prose[tree]
+    removed = 0
+    for el in [*_furniture(tree), *_selected(tree, extra_selectors)]:
+        if el in keep or prose.get(el, 0) > limit or _detached(el, tree):
+            continue
+        _drop(el)
+        removed += 1
+    return removed
+
+
+def is_furniture(el: HtmlElement) -> bool:
+    """Whether an element's tag, role, aria-label, class or id names it as page furniture."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag not in _CONTAINERS or el.get("itemprop") == "articleBody":
+        return False
+    if tag in _TAGS or (el.get("role") or "").strip().lower() in _ROLES:
+        return True
+    if _LABELS.intersection(_SEPARATORS.split((el.get("aria-label") or "").lower())):
+        return True
+    return any(_names_furniture(name) for name in _names(el))
+
+
+def _furniture(tree: HtmlElement) -> Iterator[HtmlElement]:
+    for el in tree.iter():
+        if isinstance(el.tag, str) and is_furniture(el):
+            yield el
+
+
+def _selected(tree: HtmlElement, selectors: Iterable[str]) -> Iterator[HtmlElement]:
+    for selector in selectors:
+        yield from tree.cssselect(selector)
+
+
+def _names(el: HtmlElement) -> Iterator[str]:
+    yield from (el.get("class") or "").split()
+    if el_id := el.get("id"):
+        yield el_id
+
+
+def _names_furniture(name: str) -> bool:
+    if _UTILITY.search(name):
+        return False
+    words = [w for w in _SEPARATORS.split(_HUMPS.sub("-", name).lower()) if w]
+    if _WORDS.intersection(words):
+        return True
+    joined = "-".join(words)
+    return any(phrase in joined for phrase in _PHRASES)
+
+
+def _prose(tree: HtmlElement) -> tuple[dict[etree._Element, int], etree._Element]:
+    """Characters of text outside links, scripts and styles for every element, and the element with the
+    most of its own; one pass, children before parents."""
+    prose: dict[etree._Element, int] = {}
+    anchor, most = tree, 0
+    for el in reversed(list(tree.iter())):
+        if el.tag in _NOT_PROSE or not isinstance(el.tag, str):
+            prose[el] = 0
+            continue
+        inline = sum(prose[child] for child in el if child.tag in _INLINE)
+        own = _chars(el.text) + inline + sum(_chars(child.tail) for child in el)
+        prose[el] = own + sum(prose[child] for child in el if child.tag not in _INLINE)
+        if own > most and el.tag not in _PAGE:
+            anchor, most = el, own
+    return prose, anchor
+
+
+def _chars(text: str | None) -> int:
+    return len(text.strip()) if text else 0
+
+
+def _detached(el: HtmlElement, root: HtmlElement) -> bool:
+    """Whether an ancestor of `el` has already been removed from `root`."""
+    top = el
+    while (parent := top.getparent()) is not None:
+        top = parent
+    return top is not root.getroottree().getroot()
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep its tail text, which belongs to the parent."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
