@@ -10,6 +10,7 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 from ingest.extract.decode import decode_html
+from ingest.extract.lines import drop_boilerplate
 from ingest.extract.metadata import read_metadata
 from ingest.extract.prune import prune
 from ingest.model import Extracted
@@ -50,8 +51,9 @@ _BLOCKS = frozenset({"p", "head", "quote", "code", "list", "table", "div"})
 
 
 def body_text(body: etree._Element) -> str:
-    """Render trafilatura's body: blank lines between paragraphs, one line per heading and list item."""
-    return "\n\n".join(block for block in _blocks(body) if block)
+    """Render trafilatura's body without furniture lines: blank lines between paragraphs, one line per
+    heading and list item."""
+    return "\n\n".join(drop_boilerplate([block for block in _blocks(body) if block]))
 
 
 def _blocks(el: etree._Element) -> Iterator[str]:

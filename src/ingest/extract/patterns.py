@@ -50,3 +50,73 @@ FURNITURE_LABELS = (
     "share", "comments", "related", "newsletter", "subscribe", "breadcrumb", "breadcrumbs", "advertisement",
     "navigation", "menu", "footer", "social", "recommended",
 )
+
+
+# -- layer 2: lines of text -----------------------------------------------------------------------
+
+#: Whole lines that are furniture, in several languages: each a regular expression matched
+#: case-insensitively against the full line, once bullets, ellipses and surrounding punctuation are gone.
+BOILERPLATE_LINES = (
+    # prompts to share, comment, subscribe, follow
+    r"share( this| this article| this story| this post| on \w+| news)?",
+    r"like this( article| post)?\W*spread the word.*",
+    r"(leave|post|write) a (comment|reply)",
+    r"\d* ?comments?",
+    r"recent comments",
+    r"this site uses akismet to reduce spam\. learn how your comment data is processed",
+    r"discover more from .{1,60}",
+    r"subscribe to get the latest posts( sent)? to your email",
+    r"(subscribe|sign up)( now)?( for| to)( our| the)? .{0,50}(newsletter|updates|emails?|alerts)",
+    r"thank you for subscribing.{0,60}",
+    r"follow us( on .{1,40})?",
+    r"get in touch",
+    # headings of related and recommended lists
+    r"you (may|might) (also )?like",
+    r"related( posts| articles| stories| news| content)?",
+    r"(other|more|latest) news",
+    r"recommended( for you| stories| articles)?",
+    r"more (stories|articles)( from .{1,40})?",
+    r"most (read|popular|viewed)",
+    r"trending( now| news| stories)?",
+    r"don'?t miss",
+    r"see also",
+    r"read next|up next",
+    r"read more|continue reading|read the full (story|article)|click here to read more",
+    # notices
+    r"ad(block|blocker)? detected",
+    r"please support us by disabling your ad ?blocker.{0,120}",
+    r"advertisement|advertising|sponsored( content)?|anzeige|publicité|publicidad|pubblicità",
+    r"table of contents",
+    r"(all rights reserved|copyright|©).{0,80}",
+    r".{0,80}all rights reserved\W*",
+    r".{0,80}(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados)\W*",
+    r".{0,80}(tutti i diritti riservati|todos os direitos reservados|alle rechten voorbehouden)\W*",
+    # the same in other languages
+    r"weiterlesen|mehr zum thema|auch interessant|lesen sie auch|teilen|kommentare",
+    r"lire (aussi|la suite|plus)|à lire aussi|partager|abonnez-vous.{0,60}",
+    r"leer más|lee también|te puede interesar|compartir|suscríbete.{0,60}",
+    r"leggi (anche|di più)|condividi|iscriviti.{0,60}",
+    r"leia (mais|também)|compartilhe|assine.{0,60}",
+    r"lees (ook|meer)|delen",
+)
+
+#: Starts of lines that point elsewhere: "Related: <headline>", "READ MORE: <headline>".
+BOILERPLATE_PREFIXES = (
+    r"(related|read more|read also|also read|see also|more|recommended|watch|listen)\s*:",
+    r"(lire aussi|lesen sie auch|leia também|lee también|leggi anche)\s*:",
+)
+
+#: Headings after which nothing is the article any more, when they sit in the last part of the text:
+#: a related list, a comment section, a subscribe box.
+TAIL_MARKERS = (
+    r"you (may|might) (also )?like",
+    r"related( posts| articles| stories| news)?",
+    r"(other|more) news",
+    r"recommended( for you| stories)?",
+    r"more stories",
+    r"most (read|popular)",
+    r"recent comments",
+    r"leave a (comment|reply)",
+    r"\d* ?comments?",
+    r"discover more from .{1,60}",
+)

@@ -1,0 +1,59 @@
+"""Layer 2 of boilerplate removal: drop lines of extracted text that are furniture by what they say."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.extract import patterns
+
+
+def _full(alternatives: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{alt})" for alt in alternatives), re.IGNORECASE)
+
+
+_LINE = _full(patterns.BOILERPLATE_LINES)
+_PREFIX = _full(patterns.BOILERPLATE_PREFIXES)
+_TAIL = _full(patterns.TAIL_MARKERS)
+_WORD = re.compile(r"\w+")
+_EDGES = " \t-–—•*·|:.…>»«›‹\"'“”‘’!?()[]"
+# A line longer than this is a sentence of the article, whatever it starts with.
+_MAX_WORDS = 25
+# A tail marker ends the article only in its last part, and only if what follows is the lesser part.
+_TAIL_FROM = 0.5
+_TAIL_MAX_SHARE = 0.4
+
+
+def drop_boilerplate(blocks: list[str]) -> list[str]:
+    """The article's blocks without furniture lines, and without a related/comments tail."""
+    kept = (_without_furniture(block) for block in _before_tail(blocks))
+    return [block for block in kept if block]
+
+
+def is_boilerplate(line: str) -> bool:
+    """Whether one line of text is furniture by its content: a known phrase, not a sentence."""
+    bare = line.strip(_EDGES)
+    if not bare or len(_WORD.findall(bare)) > _MAX_WORDS:
+        return False
+    return bool(_LINE.fullmatch(bare) or _PREFIX.match(bare))
+
+
+def _without_furniture(block: str) -> str:
+    return "\n".join(line for line in block.split("\n") if not is_boilerplate(line))
+
+
+def _before_tail(blocks: list[str]) -> list[str]:
+    """Cut at the first heading of a related list or comment section in the last part of the text."""
+    words = [len(_WORD.findall(block)) for block in blocks]
+    total = sum(words)
+    seen = 0
+    for index, block in enumerate(blocks):
+        rest = total - seen
+        if seen >= _TAIL_FROM * total and rest <= _TAIL_MAX_SHARE * total and _is_tail_marker(block):
+            return blocks[:index]
+        seen += words[index]
+    return blocks
+
+
+def _is_tail_marker(block: str) -> bool:
+    first = block.split("\n", 1)[0].strip(_EDGES)
+    return bool(first) and _TAIL.fullmatch(first) is not None
