@@ -7,12 +7,15 @@ from collections.abc import Iterator
 
 import trafilatura
 from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from ingest.extract.decode import decode_html
 from ingest.extract.lines import drop_boilerplate
 from ingest.extract.metadata import read_metadata
 from ingest.extract.prune import prune
+from ingest.extract.recover import recover
 from ingest.model import Extracted
 
 
@@ -20,29 +23,61 @@ class ExtractionError(Exception):
     """The document holds no article text that can be extracted."""
 
 
-def extract_article(html: bytes | str, url: str | None = None, content_type: str | None = None) -> Extracted:
-    """Extract the article text and metadata of one HTML page."""
+def extract_article(
+    html: bytes | str,
+    url: str | None = None,
+    content_type: str | None = None,
+    remove: tuple[str, ...] = (),
+    body: str | None = None,
+) -> Extracted:
+    """Extract the article text and metadata of one HTML page.
+
+    `remove` adds CSS selectors of furniture to drop; `body` names the article's element, for a site where
+    the generic extractor picks the wrong one."""
     text = html if isinstance(html, str) else decode_html(html, content_type)
     tree = load_html(text)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
-    prune(tree)
-    doc = trafilatura.bare_extraction(
+    if body:
+        _keep_only(tree, body)
+    prune(tree, remove)
+    doc = _extract(tree, url, with_metadata=True)
+    if doc is None or doc.body is None:
+        raise ExtractionError("no article text found")
+    blocks = _render(doc.body)
+    wider = _extract(tree, url, with_metadata=False, favor_recall=True)
+    if wider is not None and wider.body is not None:
+        blocks = recover(blocks, _render(wider.body))
+    meta = read_metadata(tree, doc)
+    text = _drop_leading_title("\n\n".join(drop_boilerplate(blocks)), meta.title)
+    return Extracted(text=text, **dataclasses.asdict(meta))
+
+
+def _extract(tree: HtmlElement, url: str | None, **options: bool) -> Document | None:
+    """One trafilatura pass over the pruned tree (trafilatura works on its own copy)."""
+    return trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
         include_comments=False,
         include_tables=True,
         include_formatting=False,
         # The page's own date meta and the feed's date come first; htmldate's full-text search for a
         # date costs a third of the extraction time for what is only the last fallback.
         date_extraction_params={"extensive_search": False, "original_date": True},
+        **options,
     )
-    if doc is None or doc.body is None:
-        raise ExtractionError("no article text found")
-    meta = read_metadata(tree, doc)
-    text = _drop_leading_title(body_text(doc.body), meta.title)
-    return Extracted(text=text, **dataclasses.asdict(meta))
+
+
+def _keep_only(tree: HtmlElement, selector: str) -> None:
+    """Make the first element matching `selector` the page's whole body; leave the page be if none does."""
+    found = tree.cssselect(selector)
+    page_body = tree.find("body")
+    if not found or page_body is None:
+        return
+    article = found[0]
+    article.tail = None
+    page_body.clear()
+    page_body.append(article)
 
 
 # -- the body: trafilatura's XML to paragraphs -------------------------------------------------
@@ -53,7 +88,11 @@ _BLOCKS = frozenset({"p", "head", "quote", "code", "list", "table", "div"})
 def body_text(body: etree._Element) -> str:
     """Render trafilatura's body without furniture lines: blank lines between paragraphs, one line per
     heading and list item."""
-    return "\n\n".join(drop_boilerplate([block for block in _blocks(body) if block]))
+    return "\n\n".join(drop_boilerplate(_render(body)))
+
+
+def _render(body: etree._Element) -> list[str]:
+    return [block for block in _blocks(body) if block]
 
 
 def _blocks(el: etree._Element) -> Iterator[str]:
