@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 
@@ -39,19 +40,19 @@ _MAX_SHARE = 0.25
 
 
 def prune(tree: HtmlElement, extra_selectors: Iterable[str] = ()) -> int:
-    """Remove furniture elements (and those matching the feed's own CSS selectors); return how many."""
+    """Remove furniture elements (and those matching the feed's own CSS selectors); return the characters
+    of prose left on the page."""
     prose, anchor = _prose(tree)
     # The longest run of prose on a page is the article's; no container of it is furniture, whatever
     # its name says ("with-sidebar-layout", "sidebar-first-only").
     keep = {anchor, *anchor.iterancestors()}
-    limit = _MAX_SHARE * prose[tree]
-    removed = 0
+    left = prose[tree]
     for el in [*_furniture(tree), *_selected(tree, extra_selectors)]:
-        if el in keep or prose.get(el, 0) > limit or _detached(el, tree):
+        if el in keep or prose.get(el, 0) > _MAX_SHARE * prose[tree] or _detached(el, tree):
             continue
         _drop(el)
-        removed += 1
-    return removed
+        left -= prose.get(el, 0)
+    return left
 
 
 def is_furniture(el: HtmlElement) -> bool:
@@ -72,9 +73,19 @@ def _furniture(tree: HtmlElement) -> Iterator[HtmlElement]:
             yield el
 
 
-def _selected(tree: HtmlElement, selectors: Iterable[str]) -> Iterator[HtmlElement]:
-    for selector in selectors:
-        yield from tree.cssselect(selector)
+def _selected(tree: HtmlElement, selectors: Iterable[str]) -> list[HtmlElement]:
+    return [el for selector in selectors for el in tree.cssselect(selector)]
+
+
+def _drop_all(elements: Iterable[HtmlElement], tree: HtmlElement) -> int:
+    """Drop each element not already gone with an ancestor, and not the tree itself; return how many."""
+    removed = 0
+    for el in list(elements):
+        if el is tree or _detached(el, tree):
+            continue
+        _drop(el)
+        removed += 1
+    return removed
 
 
 def _names(el: HtmlElement) -> Iterator[str]:
@@ -83,14 +94,16 @@ def _names(el: HtmlElement) -> Iterator[str]:
         yield el_id
 
 
+@functools.lru_cache(maxsize=4096)
 def _names_furniture(name: str) -> bool:
     if _UTILITY.search(name):
         return False
     words = [w for w in _SEPARATORS.split(_HUMPS.sub("-", name).lower()) if w]
     if _WORDS.intersection(words):
         return True
-    joined = "-".join(words)
-    return any(phrase in joined for phrase in _PHRASES)
+    # Whole words here too: "ad-container" is furniture, "lead-container" and "download-container" are not.
+    joined = f"-{'-'.join(words)}-"
+    return any(f"-{phrase}-" in joined for phrase in _PHRASES)
 
 
 def _prose(tree: HtmlElement) -> tuple[dict[etree._Element, int], etree._Element]:
