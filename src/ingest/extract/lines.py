@@ -15,9 +15,13 @@ _LINE = _full(patterns.BOILERPLATE_LINES)
 _PREFIX = _full(patterns.BOILERPLATE_PREFIXES)
 _TAIL = _full(patterns.TAIL_MARKERS)
 _WORD = re.compile(r"\w+")
-_EDGES = " \t-–—•*·|:.…>»«›‹\"'“”‘’!?()[]"
+_EDGES = " \t-–—•*·|:.…>»«›‹→←\"'“”‘’!?()[]"
 # A line longer than this is a sentence of the article, whatever it starts with.
 _MAX_WORDS = 25
+# Blocks at the edges made only of lines this short, none ending like a sentence, are crumbs.
+_CRUMB_WORDS = 6
+_CRUMB_CHARS = 40
+_SENTENCE_END = (".", "!", "?", '"', "”", "’", "»", ")", ":", "。", "！", "？", "」", "』")
 # A tail marker ends the article only in its last part, and only if what follows is the lesser part.
 _TAIL_FROM = 0.5
 _TAIL_MAX_SHARE = 0.4
@@ -26,7 +30,7 @@ _TAIL_MAX_SHARE = 0.4
 def drop_boilerplate(blocks: list[str]) -> list[str]:
     """The article's blocks without furniture lines, and without a related/comments tail."""
     kept = (_without_furniture(block) for block in _before_tail(blocks))
-    return [block for block in kept if block]
+    return _without_crumbs([block for block in kept if block])
 
 
 def is_boilerplate(line: str) -> bool:
@@ -52,6 +56,26 @@ def _before_tail(blocks: list[str]) -> list[str]:
             return blocks[:index]
         seen += words[index]
     return blocks
+
+
+def _without_crumbs(blocks: list[str]) -> list[str]:
+    """Drop runs of crumbs at either edge: short blocks that are no sentence ("Fans", "- 34ºc, Sunny",
+    "Jane Doe | 5 hours ago"), what extractors pick up from a header or sidebar next to the article."""
+    start, end = 0, len(blocks)
+    while start < end and _is_crumb(blocks[start]):
+        start += 1
+    while end > start and _is_crumb(blocks[end - 1]):
+        end -= 1
+    return blocks[start:end] if start < end else blocks
+
+
+def _is_crumb(block: str) -> bool:
+    return all(
+        len(line) <= _CRUMB_CHARS
+        and len(_WORD.findall(line)) <= _CRUMB_WORDS
+        and not line.rstrip().endswith(_SENTENCE_END)
+        for line in block.split("\n")
+    )
 
 
 def _is_tail_marker(block: str) -> bool:
