@@ -11,6 +11,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
+from ingest.extract.container import container_blocks
 from ingest.extract.decode import decode_html
 from ingest.extract.lines import drop_boilerplate
 from ingest.extract.metadata import read_metadata
@@ -21,6 +22,8 @@ from ingest.model import Extracted
 # A first pass that holds less than this share of the page's prose may have lost part of the article;
 # only then is the wider pass worth its cost (on the dev pages: one page in four, 95% of the gain).
 _RECOVER_BELOW = 0.85
+# Below this share even after the wider pass, the article's container is read directly (13 dev pages).
+_RESCUE_BELOW = 0.3
 
 
 class ExtractionError(Exception):
@@ -53,6 +56,8 @@ def extract_article(
         wider = _extract(tree, url, with_metadata=False, favor_recall=True)
         if wider is not None and wider.body is not None:
             blocks = recover(blocks, _render(wider.body))
+    if sum(map(len, blocks)) < _RESCUE_BELOW * prose:
+        blocks = recover(blocks, container_blocks(tree))
     meta = read_metadata(tree, doc)
     text = _drop_leading_title("\n\n".join(drop_boilerplate(blocks)), meta.title)
     return Extracted(text=text, **dataclasses.asdict(meta))

@@ -40,14 +40,17 @@ _MAX_SHARE = 0.25
 
 
 def prune(tree: HtmlElement, extra_selectors: Iterable[str] = ()) -> int:
-    """Remove furniture elements (and those matching the feed's own CSS selectors); return the characters
+    """Remove the elements matching the feed's own CSS selectors, then furniture; return the characters
     of prose left on the page."""
-    prose, anchor = _prose(tree)
+    # The feed's selectors are someone's word about this site, not a guess from names: no safety net holds
+    # them back, and the page is measured without what they matched.
+    _drop_selected(tree, extra_selectors)
+    prose, anchor = prose_map(tree)
     # The longest run of prose on a page is the article's; no container of it is furniture, whatever
     # its name says ("with-sidebar-layout", "sidebar-first-only").
     keep = {anchor, *anchor.iterancestors()}
     left = prose[tree]
-    for el in [*_furniture(tree), *_selected(tree, extra_selectors)]:
+    for el in list(_furniture(tree)):
         if el in keep or prose.get(el, 0) > _MAX_SHARE * prose[tree] or _detached(el, tree):
             continue
         _drop(el)
@@ -73,19 +76,10 @@ def _furniture(tree: HtmlElement) -> Iterator[HtmlElement]:
             yield el
 
 
-def _selected(tree: HtmlElement, selectors: Iterable[str]) -> list[HtmlElement]:
-    return [el for selector in selectors for el in tree.cssselect(selector)]
-
-
-def _drop_all(elements: Iterable[HtmlElement], tree: HtmlElement) -> int:
-    """Drop each element not already gone with an ancestor, and not the tree itself; return how many."""
-    removed = 0
-    for el in list(elements):
-        if el is tree or _detached(el, tree):
-            continue
-        _drop(el)
-        removed += 1
-    return removed
+def _drop_selected(tree: HtmlElement, selectors: Iterable[str]) -> None:
+    for el in [el for selector in selectors for el in tree.cssselect(selector)]:
+        if el is not tree and not _detached(el, tree):
+            _drop(el)
 
 
 def _names(el: HtmlElement) -> Iterator[str]:
@@ -106,7 +100,7 @@ def _names_furniture(name: str) -> bool:
     return any(f"-{phrase}-" in joined for phrase in _PHRASES)
 
 
-def _prose(tree: HtmlElement) -> tuple[dict[etree._Element, int], etree._Element]:
+def prose_map(tree: HtmlElement) -> tuple[dict[etree._Element, int], etree._Element]:
     """Characters of text outside links, scripts and styles for every element, and the element with the
     most of its own; one pass, children before parents."""
     prose: dict[etree._Element, int] = {}
