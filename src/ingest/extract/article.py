@@ -16,7 +16,7 @@ from ingest.extract.decode import decode_html
 from ingest.extract.lines import drop_boilerplate
 from ingest.extract.metadata import read_metadata
 from ingest.extract.prune import prune
-from ingest.extract.recover import recover
+from ingest.extract.recover import recover, restore_headings
 from ingest.model import Extracted
 
 # A first pass that holds less than this share of the page's prose may have lost part of the article;
@@ -58,6 +58,7 @@ def extract_article(
             blocks = recover(blocks, _render(wider.body))
     if sum(map(len, blocks)) < _RESCUE_BELOW * prose:
         blocks = recover(blocks, container_blocks(tree))
+    blocks = restore_headings(blocks, tree)
     meta = read_metadata(tree, doc)
     text = _drop_leading_title("\n\n".join(drop_boilerplate(blocks)), meta.title)
     return Extracted(text=text, **dataclasses.asdict(meta))

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 _WORD = re.compile(r"\w+")
+_SUBHEADS = ("h2", "h3", "h4", "h5", "h6")
 # When the passes agree on less than this share of the narrow pass's blocks, they found different
 # texts; the wider one is taken whole, the narrow pass having mostly picked a fragment.
 _MIN_AGREEMENT = 0.6
@@ -45,3 +48,33 @@ def _words(text: str) -> int:
 
 def _is_prose(block: str) -> bool:
     return _words(block) >= _PROSE_WORDS and block.rstrip().endswith(_SENTENCE_END)
+
+
+def restore_headings(blocks: list[str], tree: etree._Element) -> list[str]:
+    """Put back subheads that fell out between two kept paragraphs (readability-style fallbacks drop
+    short headings)."""
+    position = {_key(block): index for index, block in enumerate(blocks)}
+    inserts: dict[int, str] = {}
+    for heading in tree.iter(*_SUBHEADS):
+        text = " ".join(heading.text_content().split())
+        if not text or _key(text) in position:
+            continue
+        before, after = _neighbour(heading, preceding=True), _neighbour(heading, preceding=False)
+        index = position.get(_key(before)) if before else None
+        if index is not None and after and position.get(_key(after)) == index + 1:
+            inserts[index + 1] = text
+    if not inserts:
+        return blocks
+    restored: list[str] = []
+    for index, block in enumerate(blocks):
+        if index in inserts:
+            restored.append(inserts[index])
+        restored.append(block)
+    return restored
+
+
+def _neighbour(el: etree._Element, preceding: bool) -> str | None:
+    for sibling in el.itersiblings(preceding=preceding):
+        if isinstance(sibling.tag, str) and (text := " ".join(sibling.text_content().split())):
+            return text
+    return None
