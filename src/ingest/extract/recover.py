@@ -19,6 +19,8 @@ _SUBHEADS = ("h2", "h3", "h4", "h5", "h6")
 _MIN_AGREEMENT = 0.6
 # Outside the agreed span only prose comes back: blocks of this many words ending like a sentence.
 _PROSE_WORDS = 20
+# A wide text replaces a narrow one wholesale only when at least this share of it is prose.
+_PROSE_SHARE = 0.5
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", "»", ")")
 
 
@@ -29,13 +31,15 @@ def recover(narrow: list[str], wide: list[str]) -> list[str]:
     known = {_key(block) for block in narrow}
     shared = [index for index, block in enumerate(wide) if _key(block) in known]
     if len(shared) < _MIN_AGREEMENT * len(narrow) or not shared:
-        return wide
+        return wide if _mostly_prose(wide) else narrow
     first, last = shared[0], shared[-1]
-    return [
-        block
-        for index, block in enumerate(wide)
-        if first <= index <= last or _key(block) in known or _is_prose(block)
-    ]
+    # Beyond the agreed span, only an unbroken run of prose joins: teaser lists alternate a headline,
+    # a date and a summary, and the first headline stops the run.
+    while first > 0 and _is_prose(wide[first - 1]):
+        first -= 1
+    while last < len(wide) - 1 and _is_prose(wide[last + 1]):
+        last += 1
+    return [block for index, block in enumerate(wide) if first <= index <= last or _key(block) in known]
 
 
 def _key(block: str) -> str:
@@ -44,6 +48,11 @@ def _key(block: str) -> str:
 
 def _words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+def _mostly_prose(blocks: list[str]) -> bool:
+    prose = sum(len(block) for block in blocks if _is_prose(block))
+    return prose >= _PROSE_SHARE * sum(map(len, blocks))
 
 
 def _is_prose(block: str) -> bool:
