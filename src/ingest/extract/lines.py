@@ -22,8 +22,7 @@ _MAX_WORDS = 25
 _CRUMB_WORDS = 6
 _CRUMB_CHARS = 40
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", "»", ")", ":", "。", "！", "？", "」", "』")
-# A tail marker ends the article only in its last part, and only if what follows is the lesser part.
-_TAIL_FROM = 0.5
+# A tail marker ends the article only when what follows it is at most this share of the text.
 _TAIL_MAX_SHARE = 0.4
 
 
@@ -52,7 +51,7 @@ def _before_tail(blocks: list[str]) -> list[str]:
     seen = 0
     for index, block in enumerate(blocks):
         rest = total - seen
-        if seen >= _TAIL_FROM * total and rest <= _TAIL_MAX_SHARE * total and _is_tail_marker(block):
+        if rest <= _TAIL_MAX_SHARE * total and _is_tail_marker(block):
             return blocks[:index]
         seen += words[index]
     return blocks

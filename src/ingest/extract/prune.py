@@ -50,7 +50,8 @@ def prune(tree: HtmlElement, extra_selectors: Iterable[str] = ()) -> int:
     # its name says ("with-sidebar-layout", "sidebar-first-only").
     keep = {anchor, *anchor.iterancestors()}
     left = prose[tree]
-    for el in list(_furniture(tree)):
+    # In document order, so a container goes before what it holds (which is then detached).
+    for el in [el for el in reversed(prose) if isinstance(el.tag, str) and is_furniture(el)]:
         if el in keep or prose.get(el, 0) > _MAX_SHARE * prose[tree] or _detached(el, tree):
             continue
         _drop(el)
@@ -68,12 +69,6 @@ def is_furniture(el: HtmlElement) -> bool:
     if _LABELS.intersection(_SEPARATORS.split((el.get("aria-label") or "").lower())):
         return True
     return any(_names_furniture(name) for name in _names(el))
-
-
-def _furniture(tree: HtmlElement) -> Iterator[HtmlElement]:
-    for el in tree.iter():
-        if isinstance(el.tag, str) and is_furniture(el):
-            yield el
 
 
 def _drop_selected(tree: HtmlElement, selectors: Iterable[str]) -> None:
@@ -106,12 +101,17 @@ def prose_map(tree: HtmlElement) -> tuple[dict[etree._Element, int], etree._Elem
     prose: dict[etree._Element, int] = {}
     anchor, most = tree, 0
     for el in reversed(list(tree.iter())):
-        if el.tag in _NOT_PROSE or not isinstance(el.tag, str):
+        if not isinstance(el.tag, str) or el.tag in _NOT_PROSE:
             prose[el] = 0
             continue
-        inline = sum(prose[child] for child in el if child.tag in _INLINE)
-        own = _chars(el.text) + inline + sum(_chars(child.tail) for child in el)
-        prose[el] = own + sum(prose[child] for child in el if child.tag not in _INLINE)
+        own, nested = _chars(el.text), 0
+        for child in el:
+            own += _chars(child.tail)
+            if child.tag in _INLINE:
+                own += prose[child]
+            else:
+                nested += prose[child]
+        prose[el] = own + nested
         if own > most and el.tag not in _PAGE:
             anchor, most = el, own
     return prose, anchor
