@@ -35,21 +35,22 @@ FURNITURE_WORDS = (
     "ad", "ads", "advert", "advertisement", "adslot", "adunit", "sponsored", "promo", "dfp",
     # chrome
     "sidebar", "navbar", "menu", "modal", "popup",
-)
+)  # fmt: skip
 
 #: Multi-word class or id names (joined by "-" after normalisation) that mark furniture.
 FURNITURE_PHRASES = (
     "author-bio", "about-author", "author-box", "post-tags", "entry-tags", "tag-list", "tags-list",
-    "table-of-contents", "ez-toc", "toc-container", "toc-wrapper", "more-stories", "read-more", "read-next", "you-may-like", "also-like",
+    "table-of-contents", "ez-toc", "toc-container", "toc-wrapper", "more-stories", "read-more", "read-next",
+    "you-may-like", "also-like",
     "post-navigation", "nav-links", "jp-relatedposts", "wp-block-jetpack-subscriptions", "sd-sharing",
     "comment-respond", "comments-area", "site-footer", "site-header", "newsletter-signup", "ad-container",
-)
+)  # fmt: skip
 
 #: Words of an aria-label that mark furniture.
 FURNITURE_LABELS = (
     "share", "comments", "related", "newsletter", "subscribe", "breadcrumb", "breadcrumbs", "advertisement",
-    "navigation", "menu", "footer", "social", "recommended",
-)
+    "navigation", "menu", "footer", "social", "recommended", "cookie", "cookies", "consent",
+)  # fmt: skip
 
 
 # -- layer 2: lines of text -----------------------------------------------------------------------
@@ -78,7 +79,7 @@ BOILERPLATE_LINES = (
     r"more (stories|articles)( from .{1,40})?",
     r"most (read|popular|viewed)",
     r"trending( now| news| stories)?",
-    r"don'?t miss",
+    r"don['’]?t miss",
     r"see also",
     r"read next|up next",
     r"read more|continue reading|read the full (story|article)|click here to read more",
@@ -87,7 +88,10 @@ BOILERPLATE_LINES = (
     r"please support us by disabling your ad ?blocker.{0,120}",
     r"advertisement|advertising|sponsored( content)?|anzeige|publicité|publicidad|pubblicità",
     r"table of contents",
-    r"(all rights reserved|copyright|©).{0,80}",
+    # "Copyright" only with a sign, year or colon after it: "Copyright law changed in 2019." is a sentence;
+    # the "(" of "(c) 2025" is gone with the line's edges.
+    r"(all rights reserved|©|\(?c\) ?\d{4}|copyright ?(©|\(c\)|\d{4}|:)).{0,80}",
+    r"copyrights?( notice| policy| statement| information)?",
     r".{0,80}all rights reserved\W*",
     r".{0,80}(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados)\W*",
     r".{0,80}(tutti i diritti riservati|todos os direitos reservados|alle rechten voorbehouden)\W*",
