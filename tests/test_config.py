@@ -433,3 +433,68 @@ def test_relative_path_is_shown_as_given(tmp_path: Path, monkeypatch: pytest.Mon
     write(tmp_path, "feeds:\n  - url: https://a.example/\n    interval: never\n")
     monkeypatch.chdir(tmp_path)
     error("feeds.yaml", 3, "feeds[0].interval")
+
+
+# ---------------------------------------------------------------- per-feed selectors
+
+
+def test_remove_and_body_selectors(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+defaults:
+  remove: .newsletter-cta
+feeds:
+  - https://a.example/feed
+  - url: https://b.example/feed
+    remove:
+      - .promo-box
+      - "aside.related, div[data-ad] > p"
+      - .promo-box
+    body: "#story"
+  - url: https://c.example/feed
+    remove: '  article .byline:not(.main)  '
+    body: main .article-body
+""",
+    )
+    a, b, c = load_config(path).feeds
+    assert (a.remove, a.body) == ((".newsletter-cta",), None)
+    assert b.remove == (".newsletter-cta", ".promo-box", "aside.related, div[data-ad] > p")
+    assert b.body == "#story"
+    assert (c.remove, c.body) == ((".newsletter-cta", "article .byline:not(.main)"), "main .article-body")
+
+
+def test_selectors_default_to_none(tmp_path: Path) -> None:
+    (feed,) = load_config(write(tmp_path, "feeds:\n  - url: https://a.example/\n    remove: []\n")).feeds
+    assert (feed.remove, feed.body) == ((), None)
+
+
+@pytest.mark.parametrize(
+    ("setting", "line", "key", "fragment"),
+    [
+        ("remove: 'div,'", 4, "remove", "not a CSS selector: 'div,'"),
+        ("remove: '..x'", 4, "remove", "Expected ident"),
+        ("remove: 'p::first-line'", 4, "remove", "Pseudo-elements are not supported"),
+        ("remove: 'svg|a'", 4, "remove", "not a CSS selector"),  # a namespace lxml cannot resolve
+        ("remove:\n      - .ok\n      - 'a[href'", 6, "remove[1]", "not a CSS selector"),
+        ("remove:\n      - .ok\n      - 3", 6, "remove[1]", "expected a string, got a number"),
+        ("remove: {a: 1}", 4, "remove", "expected a list of CSS selectors"),
+        ("remove: ''", 4, "remove", "must not be empty"),
+        ("body: '#'", 4, "body", "not a CSS selector"),
+        ("body: [main, article]", 4, "body", "expected a single value"),
+        ("body: 42", 4, "body", "expected a string"),
+        ("body: #story", 4, "body", 'quote one that starts with "#"'),
+    ],
+)
+def test_bad_selector(tmp_path: Path, setting: str, line: int, key: str, fragment: str) -> None:
+    text = f"feeds:\n  - https://ok.example/\n  - url: https://a.example/\n    {setting}\n"
+    error(write(tmp_path, text), line, f"feeds[1].{key}", fragment)
+
+
+def test_body_is_per_feed_not_a_default(tmp_path: Path) -> None:
+    path = write(tmp_path, "defaults:\n  body: article\nfeeds: []\n")
+    error(path, 2, "defaults.body", "unknown key")
+
+
+def test_bad_default_selector(tmp_path: Path) -> None:
+    error(write(tmp_path, "defaults:\n  remove: ['>']\nfeeds: []\n"), 2, "defaults.remove[0]", "CSS selector")

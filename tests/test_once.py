@@ -222,6 +222,64 @@ def test_same_page_under_two_urls_is_stored_once(site: LocalSite, fixtures: Path
     assert "article_duplicate" in done.stderr
 
 
+# Two pages for a feed's own selectors. On the first, a promotion holds the longest paragraph, so the
+# generic layers keep it; on the second, a long read in an <article> wins over the story in #story.
+PROMO_TEXT = (
+    "Support independent reporting from the harbour towns. Members get every story a day early, a printed "
+    "quarterly with the best of our photography, invitations to readers' evenings in the old customs house, "
+    "and the knowledge that no advertiser decides what we cover. Membership costs less than a coffee a week "
+    "and you can cancel at any time from your account page."
+)
+STORY = [
+    (
+        "The harbour bridge reopened to traffic on Monday morning after eleven weeks of repairs to its "
+        "lifting span, a month later than the council had promised when the work began in the spring."
+    ),
+    (
+        "Engineers replaced two of the four hydraulic rams and most of the deck plating. The council said "
+        "the final bill of 3.2 million pounds was within the budget agreed in March."
+    ),
+    "Ferry services that ran during the closure will stop at the end of the week.",
+]
+ESSAY = [
+    f"Part {n} of the long history of the harbour, from the first timber quay built by the fishing families "
+    "in the seventeenth century to the container cranes that arrived in the nineteen seventies and left "
+    "again twenty years later, told through the lives of the people who worked on it."
+    for n in range(1, 9)
+]
+HEAD = "<html><head><title>Harbour bridge reopens after repairs</title></head><body>"
+PROMO_PAGE = f"""{HEAD}<article><h1>Harbour bridge reopens after repairs</h1><p>{STORY[0]}</p>
+<div class="promo-box"><p>{PROMO_TEXT}</p></div><p>{STORY[1]}</p><p>{STORY[2]}</p></article></body></html>"""
+STORY_PAGE = f"""{HEAD}<h1>Harbour bridge reopens after repairs</h1>
+<div id="story">{"".join(f"<p>{p}</p>" for p in STORY)}</div>
+<article class="long-read"><h2>Long read</h2>{"".join(f"<p>{p}</p>" for p in ESSAY)}</article>
+</body></html>"""
+
+
+def test_a_feeds_selectors_remove_furniture_and_name_the_body(site: LocalSite, tmp_path: Path) -> None:
+    feeds = {"promo": PROMO_PAGE, "promo-plain": PROMO_PAGE, "story": STORY_PAGE, "story-plain": STORY_PAGE}
+    for name, html in feeds.items():
+        site.add(f"/{name}.xml", _rss([(name, site.add(f"/{name}.html", html))]), "application/rss+xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        f"{NO_GAP}feeds:\n"
+        f"  - url: {site.url('/promo.xml')}\n    remove: ['.promo-box']\n"
+        f"  - url: {site.url('/promo-plain.xml')}\n"
+        f"  - url: {site.url('/story.xml')}\n    body: '#story'\n"
+        f"  - url: {site.url('/story-plain.xml')}\n"
+    )
+
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = {a["feed"].rsplit("/", 1)[1][:-4]: a["text"] for a in _articles(tmp_path / "ingest.db")}
+    assert text["promo"] == "\n\n".join(STORY)
+    assert text["story"] == "\n\n".join(STORY)
+    # Without them, the same pages give the promotion and the long read: the selectors made the difference.
+    assert PROMO_TEXT in text["promo-plain"]
+    assert ESSAY[0] in text["story-plain"] and STORY[0] not in text["story-plain"]
+
+
 def test_links_to_private_addresses_are_never_connected_to(
     site: LocalSite, other_site: LocalSite, fixtures: Path, tmp_path: Path
 ) -> None:
@@ -293,12 +351,30 @@ def test_extract_prints_one_json_object_per_file(fixtures: Path, tmp_path: Path)
     assert missing["file"].endswith("absent.html") and "error" in missing
 
 
+def test_extract_takes_a_feeds_selectors_as_options(tmp_path: Path) -> None:
+    (tmp_path / "promo.html").write_text(PROMO_PAGE)
+    (tmp_path / "story.html").write_text(STORY_PAGE)
+
+    done = run_ingest("extract", "--remove", ".promo-box", "--remove", "h1", "promo.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["text"] == "\n\n".join(STORY)
+
+    done = run_ingest("extract", "--body", "#story", "story.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["text"] == "\n\n".join(STORY)
+
+    bad = run_ingest("extract", "--body", "div,", "story.html", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("ingest: --body: not a CSS selector: 'div,'")
+
+
 CONFIG_ERRORS = {
     "syntax": ("feeds:\n  - url: http://a.example/\n    name: [unclosed\n", 4, ""),
     "unknown key": ("feeds:\n  - url: http://a.example/\n    intervall: 5m\n", 3, "feeds[0].intervall"),
     "bad url": ("feeds:\n  - ftp://a.example/feed\n", 2, "feeds[0]"),
     "bad duration": ("feeds:\n  - url: http://a.example/\n    interval: soon\n", 3, "feeds[0].interval"),
     "wrong type": ("defaults:\n  full_text: 'yes'\nfeeds: []\n", 2, "defaults.full_text"),
+    "bad selector": ("feeds:\n  - url: http://a.example/\n    body: 'div,'\n", 3, "feeds[0].body"),
 }
 
 

@@ -110,8 +110,15 @@ async def _article_source(svc: Services, feed: FeedConfig, entry: Entry) -> tupl
         if media_type and media_type not in HTML_TYPES:
             raise NotHTML(f"{page.url}: content type {media_type!r} is not HTML")
         with svc.metrics.timed(svc.metrics.extract_seconds):
+            # The pool passes arguments by position: html, url, content_type, remove, body.
             extracted = await svc.pool.run(
-                extract_article, page.body, page.url, page.content_type, timeout=feed.extract_timeout
+                extract_article,
+                page.body,
+                page.url,
+                page.content_type,
+                feed.remove,
+                feed.body,
+                timeout=feed.extract_timeout,
             )
         return page.url, extracted
     content = entry.content or entry.summary

@@ -129,11 +129,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     if args.url and len(args.files) > 1:
         raise UsageError("--url names the address of one file; give one file with it")
+    remove = tuple(_selector("--remove", value) for value in args.remove)
+    body = None if args.body is None else _selector("--body", args.body)
     status = EXIT_OK
     for path in args.files:
         try:
             html = _read_html(path)
-            extracted = extract_article(html, args.url)
+            extracted = extract_article(html, args.url, remove=remove, body=body)
         except (OSError, ExtractionError) as exc:
             print(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False))
             status = EXIT_FAILED
@@ -189,6 +191,16 @@ def _since(value: str) -> str:
     return iso(parse_datetime(parsed)) or ""
 
 
+def _selector(option: str, value: str) -> str:
+    """A CSS selector checked as feeds.yaml checks one."""
+    from ingest.config import parse_selector
+
+    try:
+        return parse_selector(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
 def _read_html(path: Path) -> bytes:
     data = path.read_bytes()
     return gzip.decompress(data) if path.suffix == ".gz" else data
@@ -226,5 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", parents=[common], help="extract articles from local HTML files")
     extract.add_argument("files", nargs="+", type=Path, metavar="FILE")
     extract.add_argument("--url", help="the address the file was fetched from")
+    extract.add_argument("--remove", action="append", default=[], metavar="SEL",
+                         help="also remove what this CSS selector matches, as a feed's `remove` (repeatable)")
+    extract.add_argument("--body", metavar="SEL",
+                         help="the CSS selector of the article body, as a feed's `body`")
     extract.set_defaults(func=cmd_extract)
     return parser

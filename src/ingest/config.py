@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ingest import __version__
@@ -48,6 +50,8 @@ class FeedConfig:
     max_redirects: int = 5
     max_entries: int = 100
     extract_timeout: float = 30.0
+    remove: tuple[str, ...] = ()  # CSS selectors of furniture to drop, on top of the generic clean-up
+    body: str | None = None  # CSS selector of the article body, for a site the generic extractor gets wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,23 @@ def _text(value: object) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError("must not contain control characters or line breaks")
     return value.strip()
+
+
+_CSS = GenericTranslator()
+_NO_SELECTOR = 'expected a CSS selector, got nothing (quote one that starts with "#": "#story")'
+
+
+def parse_selector(value: object) -> str:
+    """A CSS selector that lxml can run on a page, stripped."""
+    if value is None:  # `body: #story` is YAML for `body:` and a comment
+        raise ValueError(_NO_SELECTOR)
+    selector = _text(value)
+    try:
+        # Running it once also catches what only fails on a document, e.g. "svg|a" (unknown namespace).
+        etree.XPath(_CSS.css_to_xpath(selector))(etree.Element("html"))
+    except (SelectorError, etree.XPathError) as e:
+        raise ValueError(f"not a CSS selector: {_show(selector)} ({e})") from None
+    return selector
 
 
 def _bool(value: object) -> bool:
@@ -289,14 +310,21 @@ def _mapping(node: Node, key: str, allowed: set[str]) -> dict[str, tuple[Node, N
     return pairs
 
 
-def _tags(node: Node, key: str) -> tuple[str, ...]:
-    """A list of strings, or one string, deduplicated in order."""
-    if isinstance(node, ScalarNode):
-        return (_check(_text, node, key),)  # type: ignore[return-value]
-    if not isinstance(node, SequenceNode) or node.tag != _SEQ:
-        raise _Invalid(node, key, f"expected a list of strings, got {_node_kind(node)}")
-    tags = [_check(_text, item, f"{key}[{i}]") for i, item in enumerate(node.value)]
-    return tuple(dict.fromkeys(tags))  # type: ignore[arg-type]
+def _strings(parse: Callable[[object], str], what: str) -> Callable[[Node, str], tuple[str, ...]]:
+    """A reader of a list of values, or of one value, each parsed; deduplicated in order."""
+
+    def read(node: Node, key: str) -> tuple[str, ...]:
+        if isinstance(node, ScalarNode):
+            return (_check(parse, node, key),)  # type: ignore[return-value]
+        if not isinstance(node, SequenceNode) or node.tag != _SEQ:
+            raise _Invalid(node, key, f"expected {what}, got {_node_kind(node)}")
+        values = [_check(parse, item, f"{key}[{i}]") for i, item in enumerate(node.value)]
+        return tuple(dict.fromkeys(values))  # type: ignore[arg-type]
+
+    return read
+
+
+_tags = _strings(_text, "a list of strings")
 
 
 def _field(parse: Callable[[object], object]) -> Callable[[Node, str], object]:
@@ -314,7 +342,12 @@ _FEED_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "max_redirects": _field(_int(0)),
     "max_entries": _field(_int(1)),
     "extract_timeout": _field(_duration(0.001)),
+    "remove": _strings(parse_selector, "a list of CSS selectors"),
 }
+# Settings that add up: a feed's own come after those of `defaults`.
+_MERGED = ("tags", "remove")
+
+
 def parse_listen(value: object) -> tuple[str, int]:
     """`host:port` (`[::1]:9108` for IPv6) as a (host, port) pair."""
     if not isinstance(value, str):
@@ -357,7 +390,7 @@ def _feed(node: Node, key: str, defaults: dict[str, object]) -> FeedConfig:
         return FeedConfig(url=url, name=name, **defaults)  # type: ignore[arg-type]
     if not isinstance(node, MappingNode):
         raise _Invalid(node, key, f"expected a URL or a mapping with a url, got {_node_kind(node)}")
-    pairs = _mapping(node, key, {"url", "name", *_FEED_FIELDS})
+    pairs = _mapping(node, key, {"url", "name", "body", *_FEED_FIELDS})
     if "url" not in pairs:
         raise _Invalid(node, f"{key}.url", "required key is missing")
     url = _check(_url, pairs["url"][1], f"{key}.url")
@@ -365,8 +398,11 @@ def _feed(node: Node, key: str, defaults: dict[str, object]) -> FeedConfig:
     if "name" in pairs:
         name = _check(_text, pairs["name"][1], f"{key}.name")
     own = _settings(key, pairs)
-    tags = (*defaults.get("tags", ()), *own.get("tags", ()))  # type: ignore[misc]
-    own["tags"] = tuple(dict.fromkeys(tags))
+    for merged in _MERGED:
+        values = (*defaults.get(merged, ()), *own.get(merged, ()))  # type: ignore[misc]
+        own[merged] = tuple(dict.fromkeys(values))
+    if "body" in pairs:  # one site's markup: not a default for every feed
+        own["body"] = _check(parse_selector, pairs["body"][1], f"{key}.body")
     return FeedConfig(url=url, name=name, **{**defaults, **own})  # type: ignore[arg-type]
 
 
