@@ -14,7 +14,7 @@ from trafilatura.utils import load_html
 from ingest.extract.container import container_blocks
 from ingest.extract.decode import decode_html
 from ingest.extract.lines import drop_boilerplate
-from ingest.extract.metadata import read_metadata
+from ingest.extract.metadata import detect_language, read_metadata, read_page
 from ingest.extract.prune import prune
 from ingest.extract.recover import recover, restore_headings
 from ingest.model import Extracted
@@ -45,6 +45,7 @@ def extract_article(
     tree = load_html(text)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
+    page = read_page(tree)  # before pruning, which removes the bylines, headers and figures it reads
     if body:
         _keep_only(tree, body)
     prose = prune(tree, remove)
@@ -59,8 +60,9 @@ def extract_article(
     if sum(map(len, blocks)) < _RESCUE_BELOW * prose:
         blocks = recover(blocks, container_blocks(tree))
     blocks = restore_headings(blocks, tree)
-    meta = read_metadata(tree, doc)
+    meta = read_metadata(page, doc)
     text = _drop_leading_title("\n\n".join(drop_boilerplate(blocks)), meta.title)
+    meta.language = detect_language(text, declared=meta.language)
     return Extracted(text=text, **dataclasses.asdict(meta))
 
 

@@ -1,12 +1,23 @@
-"""A page's own statements about itself: <meta>, <link> and JSON-LD."""
+"""A page's own statements about itself: <meta>, <link>, JSON-LD and the article's header."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
+from tld import get_fld
 from trafilatura.settings import Document
+from yarl import URL
+
+from ingest.normalize import clean_author, clean_line, same_name, strip_site_name
 
 _PUBLISHED_META = (
     "article:published_time",
@@ -14,12 +25,79 @@ _PUBLISHED_META = (
     "datepublished",
     "publishdate",
     "pubdate",
+    "publish-date",
+    "publication_date",
     "dc.date.issued",
+    "dc.date.created",
     "dc.date",
     "dcterms.created",
+    "dcterms.issued",
     "sailthru.date",
     "parsely-pub-date",
+    "published",
 )
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "citation_author",
+    "byl",
+    "byline",
+)
+_LANGUAGE_META = ("content-language", "language", "dc.language", "og:locale", "inlanguage")
+_ARTICLE_TYPES = frozenset(
+    {
+        "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+        "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
+        "techarticle", "scholarlyarticle", "report", "review", "socialmediaposting",
+    }
+)  # fmt: skip
+# Elements whose class or attributes say "byline"; their text is checked by clean_author.
+_BYLINE_XPATH = etree.XPath(
+    "descendant-or-self::*[@class or @itemprop or @rel]"
+    "[@itemprop='author' or @rel='author' or contains(@class, 'uthor') or contains(@class, 'yline')]"
+    "[not(self::link or self::meta or self::img or self::script or self::style)]"
+)
+# Parts of a byline block that hold something else than the name: photo, date, bio, job title.
+_NOT_BYLINE_CLASS = re.compile(
+    r"comment|avatar|photo|image|img|thumb|bio|date|time|title|social|follow|share|desc|related|about",
+    re.IGNORECASE,
+)
+# Words in site names that are not people's: "BBC News", "Cleveland Clinic", "Example Inc".
+_ORGANISATION_WORDS = frozenset(
+    {"news", "times", "post", "media", "magazine", "journal", "daily", "weekly", "tribune", "herald",
+     "gazette", "press", "tv", "radio", "network", "group", "inc", "inc.", "ltd", "ltd.", "llc", "gmbh",
+     "corp", "company", "co", "agency", "blog", "online", "digital", "studio", "studios", "team", "staff",
+     "editors", "editorial", "desk", "foundation", "clinic", "hospital", "institute", "university",
+     "college", "school", "association", "society", "center", "centre", "bank", "store", "shop",
+     "security", "services", "solutions", "consulting", "marketing", "insurance", "health", "travel",
+     "photography", "reports", "today", "world", "global", "international", "labs", "lab", "systems",
+     "software", "technologies", "technology", "official", "club", "community", "guide", "hub"}
+)  # fmt: skip
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "le", "la", "bin", "al"})
+_BYLINE_MAX_CHARS = 100  # longer texts are author bios, not bylines
+_BYLINE_MAX_ELEMENTS = 40
+# Dates of a block, searched by libxml2 (ElementPath would build a Python object per element).
+_ITEMPROP_DATE = etree.XPath(
+    "(.//*[@itemprop='datePublished']/@content | .//*[@itemprop='datePublished']/@datetime)[1]"
+)
+_TIME_DATE = etree.XPath("(.//time/@datetime)[1]")
+_LAST_FIRST = re.compile(r"^([^,]+),\s*([^,]+)$")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
+_CDATA = re.compile(r"^\s*(?:<!\[CDATA\[|<!--)|(?:\]\]>|-->)\s*$")
+_IMAGE_SIZE = re.compile(r"[-_](?:\d+x\d+|\d+w|scaled|large|medium|small)$")
+_QUOTES = str.maketrans("‘’‚‛“”„‟‐‑‒–—―\u00a0", "''''\"\"\"\"------ ")
+_WORD = re.compile(r"\w+")
+# Between a headline and site furniture after it, in folded text (dashes are "-" there); not ":",
+# which more often starts a subtitle ("Title: what it means") than the site's name.
+_SEPARATOR_AFTER = re.compile(r"\s*(?:[|｜_»~/•·]|-\s)")
+_MAX_HEADINGS = 10
+_HEADER_LEVELS = 3  # how far above the <h1> its header block may start
+_MAX_FIGURES = 30
+_SIMILAR_HEADING = 0.5  # share of an <h1>'s words found in the page's declared title
 
 
 @dataclass(slots=True)
@@ -38,21 +116,52 @@ class Metadata:
     tags: tuple[str, ...] = ()
 
 
-def read_metadata(tree: HtmlElement, doc: Document) -> Metadata:
-    """Merge trafilatura's metadata with the page's own meta tags and JSON-LD, the page's first."""
-    meta = PageMeta(tree)
+def read_metadata(page: Page | HtmlElement, doc: Document) -> Metadata:
+    """Merge the page's own statements (meta tags, JSON-LD, headline, byline) with trafilatura's
+    metadata, the page's first. Pass a `Page` read before pruning: pruning drops bylines and headers."""
+    page = page if isinstance(page, Page) else Page(page)
+    meta = page.meta
+    site_names = meta.site_names(doc.sitename)  # trafilatura's guess last
+    names_to_strip = [*site_names, *_host_names(meta.canonical or doc.url)]
+    title, heading = _title(meta, page.headings, names_to_strip, doc.title)
+    image_url = meta.image() or doc.image
     return Metadata(
-        title=doc.title or meta.first("og:title", "twitter:title"),
-        author=doc.author,
-        published=meta.published() or doc.date,
-        description=doc.description,
-        site_name=doc.sitename,
-        language=meta.language(),
-        canonical_url=meta.canonical(),
-        image_url=doc.image or meta.first("og:image", "og:image:url", "twitter:image"),
-        image_caption=meta.first("og:image:alt", "twitter:image:alt"),
+        title=title,
+        author=_author(meta, page.bylines, names_to_strip, doc.author),
+        published=meta.published() or (heading.date if heading else None) or doc.date,
+        description=meta.description() or doc.description,
+        site_name=site_names[0] if site_names else None,
+        language=meta.language,
+        canonical_url=meta.canonical,
+        image_url=image_url,
+        image_caption=_not_title(
+            meta.image_caption() or _figure_caption(page.figures, image_url, heading), title
+        ),
         tags=_split_tags([*(doc.categories or []), *(doc.tags or []), *meta.all("article:tag")]),
     )
+
+
+class Page:
+    """What a page says about itself, read from the whole tree: meta tags, JSON-LD, <h1>s with the
+    date and picture of their block, bylines and captioned figures."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.meta = PageMeta(tree)
+        self.headings = _headings(tree)
+        self.bylines = list(_byline_texts(_byline_region(tree)))
+        self.figures = _figures(tree)
+
+
+def read_page(tree: HtmlElement) -> Page:
+    """Read the page's own statements; call it before pruning the tree, then pass it to read_metadata."""
+    return Page(tree)
+
+
+def _not_title(caption: str | None, title: str | None) -> str | None:
+    """A picture's alt text or caption, unless it only repeats the headline (a common CMS default)."""
+    if caption and title and _fold(title) in _fold(caption):
+        return None
+    return caption
 
 
 def _split_tags(values: list[str]) -> tuple[str, ...]:
@@ -62,17 +171,312 @@ def _split_tags(values: list[str]) -> tuple[str, ...]:
     )
 
 
+# -- title ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    """An <h1>, the date in its block and the caption of the first picture of its article."""
+
+    text: str
+    date: str | None
+    caption: str | None
+
+
+def _headings(tree: HtmlElement) -> list[_Heading]:
+    """The page's <h1>s in document order; the headline is usually one of them."""
+    found: list[_Heading] = []
+    for h1 in tree.iter("h1"):
+        text = _unescape(" ".join(h1.text_content().split()))
+        if 0 < len(text) <= 300:
+            found.append(_Heading(text, _header_date(h1), _lead_caption(h1)))
+        if len(found) == _MAX_HEADINGS:
+            break
+    return found
+
+
+def _title(
+    meta: PageMeta, headings: list[_Heading], site_names: list[str], fallback: str | None
+) -> tuple[str | None, _Heading | None]:
+    """The headline: the <h1> that the declared titles confirm, else the declared title without the
+    site's name, swapped for an <h1> that says nearly the same (the headline as shown)."""
+    # trafilatura's title is often the <h1> itself: it confirms nothing, it only stands in
+    declared = meta.titles or ([fallback] if fallback else [])
+    for title in declared:
+        for heading in headings:
+            if agreed := _agreeing(heading.text, title, site_names):
+                return agreed, heading
+    if not declared:
+        return (headings[0].text, headings[0]) if headings else (None, None)
+    title = _strip_title(declared[0], site_names)
+    similar = [(_overlap(h.text, title), h) for h in headings if len(_words(h.text)) >= 3]
+    score, heading = max(similar, key=lambda pair: pair[0], default=(0.0, None))
+    if heading is not None and score >= _SIMILAR_HEADING:
+        return heading.text, heading
+    return title, None
+
+
+def _agreeing(heading: str, title: str, site_names: list[str]) -> str | None:
+    """`heading` when the declared `title` is it, maybe with site furniture after it ("Title | Site")."""
+    if any(same_name(heading, name) for name in site_names) or len(heading) < 4:
+        return None
+    h, t = _fold(heading), _fold(title)
+    if h == t:
+        return title  # the publisher's own string: no text of hidden elements glued in
+    if t.startswith(h) and _SEPARATOR_AFTER.match(t, len(h)):
+        return _better_case(heading, title, site_names)
+    return None
+
+
+def _better_case(heading: str, title: str, site_names: list[str]) -> str:
+    """The heading, unless it is set in capitals and the declared title is not (CSS did the rest)."""
+    if heading.isupper():
+        stripped = _strip_title(title, site_names)
+        if _fold(stripped) == _fold(heading) and not stripped.isupper():
+            return stripped
+    return heading
+
+
+def _strip_title(title: str, site_names: list[str]) -> str:
+    return strip_site_name(" ".join(title.split()), site_names)
+
+
+def _fold(text: str) -> str:
+    """Text compared loosely: case, quote and dash styles, and spacing aside."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold().split())
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.casefold()))
+
+
+def _overlap(heading: str, title: str) -> float:
+    """Share of the heading's words that are in `title`."""
+    words = _words(heading)
+    return len(words & _words(title)) / len(words) if words else 0.0
+
+
+def _host_names(url: str | None) -> list[str]:
+    """The site names a URL implies: "tmz" and "tmz.com" for https://www.tmz.com/..."""
+    try:
+        host = (URL(url).host or "") if url else ""
+    except ValueError:
+        return []
+    domain = get_fld(host, fix_protocol=True, fail_silently=True) if host else None
+    return [domain, domain.split(".")[0]] if domain else []
+
+
+# -- author ---------------------------------------------------------------------------------------
+
+
+def _author(meta: PageMeta, bylines: list[str], site_names: list[str], fallback: str | None) -> str | None:
+    """The first byline that names people: JSON-LD, meta tags, the page's byline, then trafilatura's.
+    A byline that only repeats the site's name waits for a better one; it stays only if it reads as
+    a person's name (a personal site)."""
+    site_only: str | None = None
+    for byline in _author_candidates(meta, bylines, fallback):
+        names = _names(byline)
+        people = [n for n in names if not any(same_name(n, site, whole=True) for site in site_names)]
+        if people and not any(same_name(byline, site, whole=True) for site in site_names):
+            return ", ".join(people)
+        if names and site_only is None and all(map(_personal_name, names)):
+            site_only = ", ".join(names)
+    return site_only
+
+
+def _author_candidates(meta: PageMeta, bylines: list[str], fallback: str | None) -> Iterator[str]:
+    # structured sources first: they hold names without the page's furniture around them
+    if authors := meta.article_authors():
+        yield ", ".join(authors)
+    for key in _AUTHOR_META:
+        if values := meta.all(key):
+            # scholarly pages list one "Last, First" per citation_author tag
+            yield ", ".join(_LAST_FIRST.sub(r"\2 \1", v) if key == "citation_author" else v for v in values)
+    yield from bylines
+    if fallback:
+        yield fallback
+
+
+def _names(byline: str) -> list[str]:
+    cleaned = clean_author(byline)
+    return cleaned.split(", ") if cleaned else []
+
+
+def _personal_name(name: str) -> bool:
+    """Reads as a person's name: two to four capitalised words, none that organisations use."""
+    words = name.split()
+    if not 2 <= len(words) <= 4 or any(w.casefold() in _ORGANISATION_WORDS for w in words):
+        return False
+    named = [w for w in words if w.casefold() not in _NAME_PARTICLES]
+    return all(w[:1].isupper() and w[1:] != w[1:].upper() and w.replace("-", "").isalpha() for w in named)
+
+
+def _byline_region(tree: HtmlElement) -> HtmlElement:
+    """Where bylines are: the <article> or <main> of the first <h1>, else a few levels above it."""
+    h1 = next(tree.iter("h1"), None)
+    if h1 is None:
+        return tree
+    block = next(h1.iterancestors("article", "main"), None)
+    if block is not None:
+        return block
+    block = h1
+    for _ in range(5):
+        if (parent := block.getparent()) is None or parent.tag == "body":
+            break
+        block = parent
+    return block
+
+
+def _byline_texts(tree: HtmlElement) -> Iterator[str]:
+    """Texts of byline elements in document order, innermost first: "Jane Doe", not "Jane Doe 2 h ago"."""
+    found = _BYLINE_XPATH(tree)[:_BYLINE_MAX_ELEMENTS]
+    matched = set(found)
+    for el in found:
+        if _NOT_BYLINE_CLASS.search(el.get("class") or "") and el.get("itemprop") != "author":
+            continue
+        if len(el.text_content()) > 2 * _BYLINE_MAX_CHARS:
+            continue  # a bio or a whole article (WordPress puts "author-jane" on <article>)
+        text = " ".join(" ".join(el.itertext()).split())  # "<b>By</b><a>Jane</a>": two words
+        if not text or len(text) > _BYLINE_MAX_CHARS or _in_figure_or_aside(el):
+            continue
+        if any(child in matched for child in el.iterdescendants()):
+            continue  # a byline block: its name element comes next
+        yield text
+
+
+def _in_figure_or_aside(el: HtmlElement) -> bool:
+    """Credits of pictures and bylines of teasers in side columns are not the article's author."""
+    return any(a.tag in ("figure", "figcaption", "aside", "nav") for a in el.iterancestors())
+
+
+# -- date, image ------------------------------------------------------------------------------------
+
+
+def _header_date(h1: HtmlElement) -> str | None:
+    """The date in the headline's block: <time datetime> or itemprop=datePublished near the <h1>."""
+    block = h1
+    for _ in range(_HEADER_LEVELS):
+        parent = block.getparent()
+        if parent is None or parent.tag == "body":
+            break
+        block = parent
+        if found := _ITEMPROP_DATE(block) or _TIME_DATE(block):
+            return str(found[0]).strip()
+    return None
+
+
+def _lead_caption(h1: HtmlElement) -> str | None:
+    """The caption of the first <figure> in the <article> that holds the headline."""
+    article = next(h1.iterancestors("article"), None)
+    figure = next(article.iter("figure"), None) if article is not None else None
+    return _caption(figure) if figure is not None else None
+
+
+def _figures(tree: HtmlElement) -> list[tuple[set[str], str]]:
+    """The page's captioned pictures: the file names they show, and the caption."""
+    found: list[tuple[set[str], str]] = []
+    for figure in tree.iter("figure"):
+        if caption := _caption(figure):
+            found.append(({stem for src in _figure_sources(figure) if (stem := _image_stem(src))}, caption))
+        if len(found) == _MAX_FIGURES:
+            break
+    return found
+
+
+def _figure_caption(
+    figures: list[tuple[set[str], str]], image_url: str | None, heading: _Heading | None
+) -> str | None:
+    """The caption of the lead picture: the <figure> showing the page's main image, else the first
+    <figure> of the article that holds the headline."""
+    stem = _image_stem(image_url) if image_url else None
+    if stem:
+        for stems, caption in figures:
+            if stem in stems:
+                return caption
+    return heading.caption if heading else None
+
+
+def _figure_sources(figure: HtmlElement) -> Iterator[str]:
+    for img in figure.iter("img", "source"):
+        for attr in ("src", "data-src", "data-original", "srcset", "data-srcset"):
+            if value := img.get(attr):
+                yield from (part.split()[0] for part in value.split(",") if part.strip())
+
+
+def _image_stem(url: str) -> str | None:
+    """A picture's file name without extension or size suffix: the same picture in other sizes."""
+    try:
+        name = URL(url.strip()).path.rsplit("/", 1)[-1]
+    except ValueError:
+        return None
+    stem = _IMAGE_SIZE.sub("", name.rsplit(".", 1)[0].lower())
+    return stem if len(stem) >= 4 else None
+
+
+def _caption(figure: HtmlElement) -> str | None:
+    caption = figure.find(".//figcaption")
+    text = " ".join(caption.text_content().split()) if caption is not None else ""
+    return text if 0 < len(text) <= 500 else None
+
+
+# -- language -------------------------------------------------------------------------------------
+
+_DETECT_CHARS = 1000  # detection is as good on the first 300 characters; 1000 costs ~0.5 ms
+_MIN_LETTERS = 20
+_MIN_CONFIDENCE = 0.5
+_OVERRIDE_CONFIDENCE = 0.95  # a declared language gives way only to detection this sure
+_MIN_OVERRIDE_CHARS = 300
+# Languages the detector confuses with each other: a declaration among them is trusted.
+_SIBLINGS = ({"no", "nb", "nn", "da"}, {"ms", "id"}, {"hr", "sr", "bs"}, {"cs", "sk"}, {"gl", "pt", "es"})
+
+
+def detect_language(text: str, declared: str | None = None) -> str | None:
+    """The language of `text` (ISO 639-1), or `declared` unless the text is clearly in another one;
+    None if the text is too short to tell and nothing is declared."""
+    sample = text[:_DETECT_CHARS]
+    if sum(c.isalpha() for c in sample) < _MIN_LETTERS:
+        return declared
+    language, confidence = _identifier().classify(sample)
+    if declared is None:
+        return language if confidence >= _MIN_CONFIDENCE else None
+    if language == declared or any({language, declared} <= group for group in _SIBLINGS):
+        return declared
+    sure = confidence >= _OVERRIDE_CONFIDENCE and len(sample) >= _MIN_OVERRIDE_CHARS
+    return language if sure else declared  # templates declare "en" on articles in other languages
+
+
+@cache
+def _identifier() -> Any:
+    """py3langid's model, loaded once per process (about a second) and only when needed."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _primary_subtag(lang: str) -> str | None:
+    tag = lang.strip().replace("_", "-").split("-")[0].lower()
+    return tag if 2 <= len(tag) <= 3 and tag.isalpha() else None
+
+
+# -- the page's declarations ------------------------------------------------------------------------
+
+
 class PageMeta:
     """The <meta>, <link> and JSON-LD facts of a page, read once."""
 
     def __init__(self, tree: HtmlElement) -> None:
-        self._tree = tree
         self._meta: dict[str, list[str]] = {}
         for el in tree.iter("meta"):
-            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-            value = (el.get("content") or "").strip()
+            key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+            value = _unescape((el.get("content") or "").strip())
             if key and value:
-                self._meta.setdefault(key, []).append(value)
+                self._meta.setdefault(key.strip().lower(), []).append(value)
+        self._ld = _json_ld_nodes(tree)
+        self._ids = {node["@id"]: node for node in self._ld if isinstance(node.get("@id"), str)}
+        self._article = _main_article(self._ld)
+        self.canonical = self._canonical(tree)
+        self.titles = self._titles(tree)
+        self.language = self._language(tree)
 
     def first(self, *keys: str) -> str | None:
         for key in keys:
@@ -83,56 +487,161 @@ class PageMeta:
     def all(self, key: str) -> list[str]:
         return self._meta.get(key, [])
 
-    def canonical(self) -> str | None:
-        for link in self._tree.iter("link"):
+    def _canonical(self, tree: HtmlElement) -> str | None:
+        for link in tree.iter("link"):
             if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
                 return link.get("href", "").strip()
         return self.first("og:url")
 
-    def language(self) -> str | None:
-        root = self._tree.getroottree().getroot()
+    def _titles(self, tree: HtmlElement) -> list[str]:
+        """The titles the page declares, the social and structured ones before <title>."""
+        title = tree.find(".//title")
+        found = (
+            self.first("og:title"),
+            self._article_text("headline"),
+            self.first("twitter:title"),
+            _unescape(title.text_content().strip()) if title is not None else None,
+        )
+        return [" ".join(t.split()) for t in found if t and t.strip()]
+
+    def site_names(self, fallback: str | None = None) -> list[str]:
+        """The names the page gives its site, best first; URLs are not names."""
+        publisher = self._resolve(self._article.get("publisher")) if self._article else None
+        website = next((n for n in self._ld if "website" in _types(n)), None)
+        titles = {_fold(t) for t in self.titles}
+        # some CMSs set "application-name" to the headline, and trafilatura falls back to a title part
+        guesses = (self.first("application-name", "apple-mobile-web-app-title"), _name_of(website), fallback)
+        found = (
+            self.first("og:site_name"),
+            _name_of(publisher),
+            *(g for g in guesses if g and _fold(g) not in titles),
+        )
+        names = [_without_tagline(n) for n in (clean_line(f) for f in found) if n and not _is_url(n)]
+        return list(dict.fromkeys(names))
+
+    def article_authors(self) -> list[str]:
+        """The author names of the page's main JSON-LD article."""
+        authors = self._article.get("author") or self._article.get("creator") if self._article else None
+        entries = authors if isinstance(authors, list) else [authors]
+        names = (_name_of(self._resolve(entry)) for entry in entries if entry)
+        return [name for name in names if name]
+
+    def published(self) -> str | None:
+        return (
+            self._article_text("datePublished")
+            or self.first(*_PUBLISHED_META)
+            or self._ld_first("datePublished")
+        )
+
+    def description(self) -> str | None:
+        return self.first("og:description", "description", "twitter:description", "dc.description") or (
+            self._article_text("description")
+        )
+
+    def image(self) -> str | None:
+        keys = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+        if found := self.first(*keys):
+            return found
+        image = self._article_image()
+        return image.get("url") or image.get("contentUrl") if image else None
+
+    def image_caption(self) -> str | None:
+        if found := self.first("og:image:alt", "twitter:image:alt"):
+            return found
+        image = self._article_image()
+        caption = image.get("caption") if image else None
+        return caption.strip() if isinstance(caption, str) and caption.strip() else None
+
+    def _language(self, tree: HtmlElement) -> str | None:
+        root = tree.getroottree().getroot()
+        body = root.find("body")
         lang = (
             root.get("lang")
+            or root.get("xml:lang")
             or root.get("{http://www.w3.org/XML/1998/namespace}lang")
-            or self.first("content-language", "og:locale", "language", "dc.language")
+            or self.first(*_LANGUAGE_META)
+            or self._article_text("inLanguage")
+            or (body.get("lang") if body is not None else None)
         )
         return _primary_subtag(lang) if lang else None
 
-    def published(self) -> str | None:
-        return self.first(*_PUBLISHED_META) or self._json_ld("datePublished")
+    def _article_text(self, key: str) -> str | None:
+        value = self._article.get(key) if self._article else None
+        return _unescape(value.strip()) if isinstance(value, str) and value.strip() else None
 
-    def _json_ld(self, key: str) -> str | None:
-        for script in self._tree.iter("script"):
-            if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
-                continue
-            try:
-                data = json.loads(script.text)
-            except ValueError:
-                continue
-            if found := _find_key(data, key):
-                return found
+    def _article_image(self) -> dict | None:
+        image = self._article.get("image") if self._article else None
+        image = image[0] if isinstance(image, list) and image else image
+        if isinstance(image, str):
+            return {"url": image}
+        return image if isinstance(image, dict) else None
+
+    def _ld_first(self, key: str) -> str | None:
+        for node in self._ld:
+            if isinstance(value := node.get(key), str) and value.strip():
+                return value.strip()
         return None
 
-
-def _find_key(data: object, key: str, depth: int = 0) -> str | None:
-    """The first string value of `key` anywhere in a JSON-LD document, searched breadth first."""
-    if depth > 6:
-        return None
-    if isinstance(data, dict):
-        value = data.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        children = list(data.values())
-    elif isinstance(data, list):
-        children = data
-    else:
-        return None
-    for child in children:
-        if found := _find_key(child, key, depth + 1):
-            return found
-    return None
+    def _resolve(self, value: object) -> object:
+        """A JSON-LD reference ({"@id": ...} alone) replaced by the node it names, if the page has it."""
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in self._ids:
+            return self._ids[value["@id"]]
+        return value
 
 
-def _primary_subtag(lang: str) -> str | None:
-    tag = lang.strip().replace("_", "-").split("-")[0].lower()
-    return tag if 2 <= len(tag) <= 3 and tag.isalpha() else None
+def _json_ld_nodes(tree: HtmlElement) -> list[dict]:
+    """Every JSON-LD object of the page, @graph members and main entities included."""
+    nodes: list[dict] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(_CDATA.sub("", script.text), strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack and len(nodes) < 200:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack[:0] = item
+            elif isinstance(item, dict):
+                nodes.append(item)
+                stack.extend(
+                    item[k] for k in ("@graph", "mainEntity") if isinstance(item.get(k), dict | list)
+                )
+    return nodes
+
+
+def _main_article(nodes: list[dict]) -> dict | None:
+    """The node describing the article: the first of an article type, else the first with a headline."""
+    typed = (n for n in nodes if _types(n) & _ARTICLE_TYPES)
+    return next(typed, None) or next((n for n in nodes if isinstance(n.get("headline"), str)), None)
+
+
+def _types(node: dict) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.lower() for k in kinds if isinstance(k, str)}
+
+
+def _name_of(value: object) -> str | None:
+    """The name of a JSON-LD person or organisation, or the string itself."""
+    name = value.get("name") if isinstance(value, dict) else value
+    if isinstance(name, list):
+        name = ", ".join(n for n in name if isinstance(n, str))
+    return _unescape(name.strip()) if isinstance(name, str) and name.strip() else None
+
+
+def _without_tagline(name: str) -> str:
+    """The site's name without the slogan after it: "Example Times - News you can trust"."""
+    head, _, tail = name.partition(" - ") if " - " in name else name.partition(" | ")
+    return head.strip() if tail and len(tail.split()) >= 3 and head.strip() else name
+
+
+def _is_url(text: str) -> bool:
+    return "://" in text or text.lower().startswith("www.")
+
+
+def _unescape(text: str) -> str:
+    """Meta values that some CMSs escape twice: "Tools &#8211; Guide"."""
+    return html.unescape(text) if "&" in text and _ENTITY.search(text) else text
