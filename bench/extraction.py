@@ -1,9 +1,9 @@
 r"""Extraction quality and speed: ours, as `ingest extract` runs it, against plain trafilatura, in one run.
 
 Every fixture page (`pages/pages.jsonl` of the shared fixtures) goes through
-1. ours, exactly as `ingest extract` does it: `extract_article(html, url)`, then `normalize.build_article`;
-   the text and metadata scored are the stored record's (url: the page's, else the page's canonical
-   URL, else the file's URI, as the command does);
+1. ours, exactly as `ingest extract` does it (`standalone.article_from_file`: `extract_article`, then
+   `normalize.build_article`); the text and metadata scored are the stored record's (url: the page's,
+   else the page's canonical URL, else the file's URI, as the command does);
 2. plain trafilatura, default options: `trafilatura.extract(html, url=url)`; its metadata comes from
    `trafilatura.bare_extraction(html, url=url, with_metadata=True)`, which is not timed.
 Both run in the same worker processes, page by page, taking turns at going first; each call is timed with
@@ -62,9 +62,8 @@ from pathlib import Path
 import trafilatura
 from dateutil.parser import UnknownTimezoneWarning
 
-from ingest.extract import ExtractionError, extract_article
-from ingest.model import Entry
-from ingest.normalize import build_article
+from ingest.extract import ExtractionError
+from ingest.standalone import article_from_file
 
 REPO = Path(__file__).resolve().parent.parent
 ORIGINS = ("readability", "newspaper", "wcxb")
@@ -103,20 +102,11 @@ class Run:
 
 
 def _ours(html: bytes, task: Task) -> Run:
-    """cmd_extract's path: extract_article, then build_article; the stored record's fields."""
+    """`ingest extract`'s path (article_from_file); the stored record's fields."""
     try:
-        extracted = extract_article(html, task.url)
+        article = article_from_file(html, Path(task.path), task.url)
     except ExtractionError as exc:
         return Run(error=f"ExtractionError: {exc}")
-    url = task.url or extracted.canonical_url or Path(task.path).resolve().as_uri()
-    article = build_article(
-        entry=Entry(guid=None, link=url),
-        feed_url="",
-        feed_tags=(),
-        url=url,
-        extracted=extracted,
-        fetched_at=datetime.now(UTC),
-    )
     return Run(
         text=article.text,
         title=article.title,

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,10 +122,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """`ingest extract FILE...`: the pipeline's extraction on local HTML files, as JSON lines."""
-    from ingest.extract import ExtractionError, extract_article
-    from ingest.model import Entry
-    from ingest.normalize import build_article
+    from ingest.extract import ExtractionError
     from ingest.render import article_json
+    from ingest.standalone import article_from_file
 
     if args.url and len(args.files) > 1:
         raise UsageError("--url names the address of one file; give one file with it")
@@ -134,21 +133,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            html = _read_html(path)
-            extracted = extract_article(html, args.url, remove=remove, body=body)
+            article = article_from_file(_read_html(path), path, args.url, remove=remove, body=body)
         except (OSError, ExtractionError) as exc:
             print(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False))
             status = EXIT_FAILED
             continue
-        url = args.url or extracted.canonical_url or path.resolve().as_uri()
-        article = build_article(
-            entry=Entry(guid=None, link=url),
-            feed_url="",
-            feed_tags=(),
-            url=url,
-            extracted=extracted,
-            fetched_at=datetime.now(UTC),
-        )
         record = dataclasses.asdict(article) | {"feed": None}  # not from a feed
         print(article_json(record, file=str(path)))
     return status
