@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from ingest.extract import extract_article
-from ingest.extract.metadata import detect_language
-from ingest.model import Entry, Extracted
+from ingest.language import detect_language
+from ingest.model import Article, Entry, Extracted
 from ingest.normalize import build_article, clean_author, clean_title
+from ingest.standalone import article_from_file
 
 ENGLISH = (
     (
@@ -400,15 +402,22 @@ def test_image_caption_that_repeats_the_headline_is_dropped() -> None:
     ],
 )
 def test_declared_language(declaration: dict, language: str) -> None:
-    assert extract_article(page(**declaration), URL).language == language
+    assert _record(page(**declaration)).language == language
 
 
 def test_language_detected_when_not_declared() -> None:
-    assert extract_article(page(paragraphs=FRENCH, lang=None), URL).language == "fr"
+    assert extract_article(page(paragraphs=FRENCH, lang=None), URL).language is None  # as declared
+    assert _record(page(paragraphs=FRENCH, lang=None)).language == "fr"
 
 
 def test_template_language_gives_way_to_the_text() -> None:
-    assert extract_article(page(paragraphs=GERMAN, lang="en"), URL).language == "de"
+    assert _record(page(paragraphs=GERMAN, lang="en")).language == "de"
+
+
+def _record(html: bytes | str) -> Article:
+    """The stored record of a page: language is settled there, in the main process."""
+    data = html.encode() if isinstance(html, str) else html
+    return article_from_file(data, Path("page.html"), URL)
 
 
 def test_declared_language_stands_against_a_close_sibling() -> None:

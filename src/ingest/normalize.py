@@ -14,6 +14,7 @@ import dateutil.parser
 from tld import get_fld
 from yarl import URL
 
+from ingest.language import detect_language
 from ingest.model import Article, Entry, Extracted
 
 # Query parameters that identify a click or a campaign, never the document.
@@ -474,7 +475,8 @@ def build_article(
         author=clean_author(extracted.author or entry.author),
         published=iso(pick_published(extracted.published, entry.published or entry.updated, fetched_at)),
         fetched_at=iso(fetched_at) or "",
-        language=extracted.language,
+        # Detected here, in the main process, not in the extraction workers: the model weighs ~70 MB.
+        language=detect_language(text, declared=extracted.language),
         text=text,
         word_count=word_count(text),
         image_url=_absolute(url, extracted.image_url),

@@ -14,7 +14,7 @@ from trafilatura.utils import load_html
 from ingest.extract.container import container_blocks
 from ingest.extract.decode import decode_html
 from ingest.extract.lines import drop_boilerplate
-from ingest.extract.metadata import detect_language, read_metadata, read_page
+from ingest.extract.metadata import read_metadata, read_page
 from ingest.extract.prune import prune
 from ingest.extract.recover import recover, restore_headings
 from ingest.model import Extracted
@@ -62,7 +62,6 @@ def extract_article(
     blocks = restore_headings(blocks, tree)
     meta = read_metadata(page, doc)
     text = _drop_leading_title("\n\n".join(drop_boilerplate(blocks)), meta.title)
-    meta.language = detect_language(text, declared=meta.language)
     return Extracted(text=text, **dataclasses.asdict(meta))
 
 
