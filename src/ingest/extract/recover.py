@@ -19,6 +19,8 @@ _SUBHEADS = ("h2", "h3", "h4", "h5", "h6")
 _MIN_AGREEMENT = 0.6
 # Outside the agreed span only prose comes back: blocks of this many words ending like a sentence.
 _PROSE_WORDS = 20
+# Shared blocks shorter than this do not stretch the agreed span.
+_SPAN_WORDS = 10
 # A wide text replaces a narrow one wholesale only when at least this share of it is prose.
 _PROSE_SHARE = 0.5
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", "»", ")")
@@ -32,7 +34,10 @@ def recover(narrow: list[str], wide: list[str]) -> list[str]:
     shared = [index for index, block in enumerate(wide) if _key(block) in known]
     if len(shared) < _MIN_AGREEMENT * len(narrow) or not shared:
         return wide if _mostly_prose(wide) else narrow
-    first, last = shared[0], shared[-1]
+    # The span is set by shared paragraphs, not by crumbs: a trailing "Loading weather data ..." in both
+    # passes would otherwise stretch it over the teaser list between.
+    anchors = [index for index in shared if _words(wide[index]) >= _SPAN_WORDS] or shared
+    first, last = anchors[0], anchors[-1]
     # Beyond the agreed span, only an unbroken run of prose joins: teaser lists alternate a headline,
     # a date and a summary, and the first headline stops the run.
     while first > 0 and _is_prose(wide[first - 1]):
