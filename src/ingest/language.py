@@ -29,6 +29,11 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     return language if sure else declared  # templates declare "en" on articles in other languages
 
 
+def load_model() -> None:
+    """Load the detector's model now (about a second), not during the first record an event loop builds."""
+    _identifier()
+
+
 @cache
 def _identifier() -> Any:
     """py3langid's model, loaded once per process (about a second) and only when needed."""

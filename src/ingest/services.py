@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from yarl import URL
 
 from ingest.config import Config, FeedConfig
 from ingest.fetch import Fetcher, FetchPolicy
+from ingest.language import load_model
 from ingest.logs import quiet_libraries
 from ingest.metrics import Metrics
 from ingest.store import Store
@@ -44,6 +46,8 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
         preload=["ingest.extract.article", "ingest.feeds"],
         initializer=quiet_libraries,
     )
+    # Records are built on the event loop; loading the language model there would stall it for a second.
+    await asyncio.to_thread(load_model)
     async with fetcher, pool:
         yield Services(store, fetcher, pool, metrics or Metrics())
 
