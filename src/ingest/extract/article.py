@@ -61,7 +61,9 @@ def extract_article(
         blocks = recover(blocks, container_blocks(tree))
     blocks = restore_headings(blocks, tree)
     meta = read_metadata(page, doc)
-    text = _drop_leading_title("\n\n".join(drop_boilerplate(blocks)), meta.title)
+    # The headline may sit before or after the crumbs layer 2 trims: look on both sides of it.
+    blocks = _without_title(drop_boilerplate(_without_title(blocks, meta.title)), meta.title)
+    text = "\n\n".join(blocks)
     return Extracted(text=text, **dataclasses.asdict(meta))
 
 
@@ -173,12 +175,12 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _drop_leading_title(text: str, title: str | None) -> str:
-    """Trafilatura often repeats the headline as the first line; the record keeps it apart."""
-    first, _, rest = text.partition("\n\n")
-    if title and _squash(first).casefold() == _squash(title).casefold():
-        return rest
-    return text
+def _without_title(blocks: list[str], title: str | None) -> list[str]:
+    """Trafilatura often repeats the headline as the first block; the record keeps it apart (and layer 2
+    must see the byline or date that follows it at the edge of the text)."""
+    if blocks and title and _squash(blocks[0]).casefold() == _squash(title).casefold():
+        return blocks[1:]
+    return blocks
 
 
 def _split_tags(values: list[str]) -> tuple[str, ...]:
