@@ -439,6 +439,20 @@ LINE_EXAMPLES = {
         "Advertisement", "- ADVERTISEMENT -", "Sponsored content", "Anzeige", "Publicité",
     ],
     r"table of contents": ["Table of Contents"],
+    r"loading": ["Loading...", "LOADING"],
+    r"((header|featured|top|lead) )?(image|photo|picture|video)s? ?(credits?|source|courtesy)\W.{0,100}": [
+        "Image credit: \u00a9 Depositphotos.com/AndrewLozovyi", "Photo credit: Jane Doe", "Image source: Getty Images",
+    ],
+    r"(credits?|source|courtesy)\s*:.{0,100}(getty|reuters|afp|ap|shutterstock|istock|unsplash|images?)\W*": [
+        "Credit: Andriy Onufriyenko / Getty Images", "Source: Reuters",
+    ],
+    r"(photo|image|picture)s? (by|courtesy of|via) .{0,80}": [
+        "Photo by Mario Tama/Getty Images", "Image courtesy of the artist",
+    ],
+    r"(last )?(updated|published|modified)( on)?\s*:?.{0,30}\d{4}.{0,20}": [
+        "Last Updated: December 15th 2025", "Published on 3 March 2024", "Updated Jan 5, 2025 10:31 am",
+    ],
+    r"\d+ min(ute)?s? read": ["5 min read", "11 minutes read"],
     r"(all rights reserved|©|\(?c\) ?\d{4}|copyright ?(©|\(c\)|\d{4}|:)).{0,80}": [
         "© 2025 The Daily Ledger", "Copyright © 2025 Ledger Media Ltd", "Copyright 2025 Ledger Media",
         "Copyright: Getty Images", "(c) 2025 Ledger Media",

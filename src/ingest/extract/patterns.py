@@ -88,6 +88,13 @@ BOILERPLATE_LINES = (
     r"please support us by disabling your ad ?blocker.{0,120}",
     r"advertisement|advertising|sponsored( content)?|anzeige|publicité|publicidad|pubblicità",
     r"table of contents",
+    r"loading",
+    # credits and reading furniture around the text
+    r"((header|featured|top|lead) )?(image|photo|picture|video)s? ?(credits?|source|courtesy)\W.{0,100}",
+    r"(credits?|source|courtesy)\s*:.{0,100}(getty|reuters|afp|ap|shutterstock|istock|unsplash|images?)\W*",
+    r"(photo|image|picture)s? (by|courtesy of|via) .{0,80}",
+    r"(last )?(updated|published|modified)( on)?\s*:?.{0,30}\d{4}.{0,20}",
+    r"\d+ min(ute)?s? read",
     # "Copyright" only with a sign, year or colon after it: "Copyright law changed in 2019." is a sentence;
     # the "(" of "(c) 2025" is gone with the line's edges.
     r"(all rights reserved|©|\(?c\) ?\d{4}|copyright ?(©|\(c\)|\d{4}|:)).{0,80}",
