@@ -661,3 +661,35 @@ def test_elementor_page_end_to_end() -> None:
     text = flat(found.text)
     assert_article_whole(text)
     assert "Post it to Facebook" not in text and "parking rules" not in text
+
+
+# ---------------------------------------------------------------- layer 2: the closing paragraph
+
+BODY = [
+    "The council voted on Tuesday to extend the tram line to the harbour, a project first proposed in 2009.",
+    "Work is due to start next spring and to last three years, the mayor said after the vote.",
+]
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Book a free demo to see how Acme's platform can help your restaurant thrive.",
+        "Sign up today and make this your healthiest fall yet.",
+        "Ready to find your certificate program? Explore all of our programs today!",
+    ],
+)
+def test_a_closing_pitch_goes(closing: str) -> None:
+    assert drop_boilerplate([*BODY, closing]) == BODY
+
+
+def test_the_authors_bio_at_the_end_goes_but_not_a_mention_elsewhere() -> None:
+    bio = "Jane Doe is a freelance writer based in Lisbon who covers city politics."
+    assert drop_boilerplate([*BODY, bio], author="Jane Doe") == BODY
+    assert drop_boilerplate([bio, *BODY], author="Jane Doe") == [bio, *BODY]
+    assert drop_boilerplate([*BODY, bio], author=None) == [*BODY, bio]  # no author, no way to tell
+
+
+def test_a_long_last_paragraph_is_the_articles_own_ending() -> None:
+    ending = "Sign up for the vote was open to all residents, " + "and the turnout was high " * 20 + "."
+    assert drop_boilerplate([*BODY, ending]) == [*BODY, ending]

@@ -62,7 +62,7 @@ def extract_article(
     blocks = restore_headings(blocks, tree)
     meta = read_metadata(page, doc)
     # The headline may sit before or after the crumbs layer 2 trims: look on both sides of it.
-    blocks = _without_title(drop_boilerplate(_without_title(blocks, meta.title)), meta.title)
+    blocks = _without_title(drop_boilerplate(_without_title(blocks, meta.title), meta.author), meta.title)
     text = "\n\n".join(blocks)
     return Extracted(text=text, **dataclasses.asdict(meta))
 

@@ -14,6 +14,7 @@ def _full(alternatives: tuple[str, ...]) -> re.Pattern[str]:
 _LINE = _full(patterns.BOILERPLATE_LINES)
 _PREFIX = _full(patterns.BOILERPLATE_PREFIXES)
 _TAIL = _full(patterns.TAIL_MARKERS)
+_PITCH = _full(patterns.CLOSING_PITCHES)
 _WORD = re.compile(r"\w+")
 _EDGES = " \t-–—•*·|:.…>»«›‹→←\"'“”‘’!?()[]"
 # A line longer than this is a sentence of the article, whatever it starts with.
@@ -22,14 +23,17 @@ _MAX_WORDS = 25
 _CRUMB_WORDS = 6
 _CRUMB_CHARS = 40
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", "»", ")", ":", "。", "！", "？", "」", "』")
+# A closing pitch or author bio is a short paragraph; a long one is the article's own ending.
+_CLOSING_WORDS = 80
 # A tail marker ends the article only when what follows it is at most this share of the text.
 _TAIL_MAX_SHARE = 0.4
 
 
-def drop_boilerplate(blocks: list[str]) -> list[str]:
-    """The article's blocks without furniture lines, and without a related/comments tail."""
+def drop_boilerplate(blocks: list[str], author: str | None = None) -> list[str]:
+    """The article's blocks without furniture lines, a related/comments tail, crumbs at the edges, a
+    closing sales pitch, or the author's bio at the end."""
     kept = (_without_furniture(block) for block in _before_tail(blocks))
-    return _without_crumbs([block for block in kept if block])
+    return _without_closing(_without_crumbs([block for block in kept if block]), author)
 
 
 def is_boilerplate(line: str) -> bool:
@@ -75,6 +79,30 @@ def _is_crumb(block: str) -> bool:
         and not line.rstrip().endswith(_SENTENCE_END)
         for line in block.split("\n")
     )
+
+
+def _without_closing(blocks: list[str], author: str | None) -> list[str]:
+    """Drop a last paragraph that pitches a product or introduces the author ("Jane Doe is a freelance
+    writer ..."), the two things brand posts and magazines put after the article."""
+    bio = _bio_pattern(author)
+    while len(blocks) > 1 and _words(blocks[-1]) <= _CLOSING_WORDS:
+        last = blocks[-1].strip(_EDGES)
+        if not (_PITCH.match(last) or (bio and bio.match(last))):
+            break
+        blocks = blocks[:-1]
+    return blocks
+
+
+def _bio_pattern(author: str | None) -> re.Pattern[str] | None:
+    names = [name.strip() for name in (author or "").split(",") if len(name.strip()) > 3]
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(rf"(?:{alternatives})\b,? (?:is|was|has|writes|covers|joined)\b", re.IGNORECASE)
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
 
 
 def _is_tail_marker(block: str) -> bool:

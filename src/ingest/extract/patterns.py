@@ -131,3 +131,16 @@ TAIL_MARKERS = (
     r"\d* ?comments?",
     r"discover more from .{1,60}",
 )
+
+#: Starts of a last paragraph that sells rather than reports: a call to action closing a brand's post.
+CLOSING_PITCHES = (
+    r"sign up (now|today|for)",
+    r"(book|schedule|request) a (free )?(demo|call|consultation|quote)",
+    r"start (a|your) free trial",
+    r"try .{1,40} (for )?free",
+    r"get started( today| now| with)",
+    r"ready to (get started|find|start|try|learn|see)",
+    r"download (our|the|it|now)",
+    r"(contact|call) us (today|now|to)",
+    r"enjoy(ed)? (this|the) (post|article)",
+)
