@@ -420,7 +420,6 @@ def _caption(figure: HtmlElement) -> str | None:
 # -- language -------------------------------------------------------------------------------------
 
 
-
 def _primary_subtag(lang: str) -> str | None:
     tag = lang.strip().replace("_", "-").split("-")[0].lower()
     return tag if 2 <= len(tag) <= 3 and tag.isalpha() else None
