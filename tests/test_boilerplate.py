@@ -693,3 +693,28 @@ def test_the_authors_bio_at_the_end_goes_but_not_a_mention_elsewhere() -> None:
 def test_a_long_last_paragraph_is_the_articles_own_ending() -> None:
     ending = "Sign up for the vote was open to all residents, " + "and the turnout was high " * 20 + "."
     assert drop_boilerplate([*BODY, ending]) == [*BODY, ending]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This post contains affiliate links. Click here to read my full disclosure.",
+        "Products are chosen independently by our editors. Purchases made through our links may earn us a commission.",
+        "As an Amazon Associate we earn from qualifying purchases.",
+        "Our editors and experts handpick every product we feature. We may earn a commission from your purchases.",
+    ],
+)
+def test_affiliate_disclosures_are_furniture(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Affiliate programs: streamers earn a share when viewers buy games through their channel.",
+        "The Securities and Exchange Commission fined the broker $2 million on Tuesday.",
+        "Travel agents get a commission when you buy insurance, which is why they recommend it.",
+    ],
+)
+def test_sentences_about_commissions_are_not(line: str) -> None:
+    assert not is_boilerplate(line)

@@ -15,6 +15,7 @@ _LINE = _full(patterns.BOILERPLATE_LINES)
 _PREFIX = _full(patterns.BOILERPLATE_PREFIXES)
 _TAIL = _full(patterns.TAIL_MARKERS)
 _PITCH = _full(patterns.CLOSING_PITCHES)
+_DISCLOSURE = _full(patterns.DISCLOSURE_PHRASES)
 _WORD = re.compile(r"\w+")
 _EDGES = " \t-–—•*·|:.…>»«›‹→←\"'“”‘’!?()[]"
 # A line longer than this is a sentence of the article, whatever it starts with.
@@ -39,9 +40,12 @@ def drop_boilerplate(blocks: list[str], author: str | None = None) -> list[str]:
 def is_boilerplate(line: str) -> bool:
     """Whether one line of text is furniture by its content: a known phrase, not a sentence."""
     bare = line.strip(_EDGES)
-    if not bare or len(_WORD.findall(bare)) > _MAX_WORDS:
+    words = _words(bare)
+    if not bare or words > patterns.DISCLOSURE_MAX_WORDS:
         return False
-    return bool(_LINE.fullmatch(bare) or _PREFIX.match(bare))
+    if _DISCLOSURE.search(bare):
+        return True
+    return words <= _MAX_WORDS and bool(_LINE.fullmatch(bare) or _PREFIX.match(bare))
 
 
 def _without_furniture(block: str) -> str:

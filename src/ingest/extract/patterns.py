@@ -144,3 +144,15 @@ CLOSING_PITCHES = (
     r"(contact|call) us (today|now|to)",
     r"enjoy(ed)? (this|the) (post|article)",
 )
+
+#: Phrases that make a whole line (of up to DISCLOSURE_MAX_WORDS words) an affiliate disclosure,
+#: wherever they sit in it: searched, not matched whole.
+DISCLOSURE_PHRASES = (
+    r"\b(this|the|our|my) (post|article|page|story|site|guide) (may )?contains? affiliate links?",
+    r"\baffiliate links?\b.{0,80}\b(earn|commission|support)",
+    r"\b(we|i) (may )?(earn|receive|get) (a |an |small |us a )*(small )?(commission|fee|compensation)",
+    r"\bpurchases? made through (our|these|the) links\b",
+    r"\bas an amazon associate\b",
+    r"\bfrom qualifying purchases\b",
+)
+DISCLOSURE_MAX_WORDS = 60
