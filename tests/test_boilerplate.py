@@ -453,6 +453,7 @@ LINE_EXAMPLES = {
         "Last Updated: December 15th 2025", "Published on 3 March 2024", "Updated Jan 5, 2025 10:31 am",
     ],
     r"\d+ min(ute)?s? read": ["5 min read", "11 minutes read"],
+    r"(tags|tagged( with| in)?|filed under|posted in|categories|topics)\s*:?": ["Tags:", "Filed under:", "Topics"],
     r"(all rights reserved|©|\(?c\) ?\d{4}|copyright ?(©|\(c\)|\d{4}|:)).{0,80}": [
         "© 2025 The Daily Ledger", "Copyright © 2025 Ledger Media Ltd", "Copyright 2025 Ledger Media",
         "Copyright: Getty Images", "(c) 2025 Ledger Media",

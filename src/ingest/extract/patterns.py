@@ -95,6 +95,7 @@ BOILERPLATE_LINES = (
     r"(photo|image|picture)s? (by|courtesy of|via) .{0,80}",
     r"(last )?(updated|published|modified)( on)?\s*:?.{0,30}\d{4}.{0,20}",
     r"\d+ min(ute)?s? read",
+    r"(tags|tagged( with| in)?|filed under|posted in|categories|topics)\s*:?",
     # "Copyright" only with a sign, year or colon after it: "Copyright law changed in 2019." is a sentence;
     # the "(" of "(c) 2025" is gone with the line's edges.
     r"(all rights reserved|©|\(?c\) ?\d{4}|copyright ?(©|\(c\)|\d{4}|:)).{0,80}",
@@ -130,6 +131,7 @@ TAIL_MARKERS = (
     r"leave a (comment|reply)",
     r"\d* ?comments?",
     r"discover more from .{1,60}",
+    r"(tags|tagged( with| in)?|filed under|posted in)\s*:?",
 )
 
 #: Starts of a last paragraph that sells rather than reports: a call to action closing a brand's post.
