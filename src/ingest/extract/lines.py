@@ -28,6 +28,7 @@ _SENTENCE_END = (".", "!", "?", '"', "”", "’", "»", ")", ":", "。", "！",
 _CLOSING_WORDS = 80
 # A tail marker ends the article only when what follows it is at most this share of the text.
 _TAIL_MAX_SHARE = 0.4
+_PARAGRAPH = 60  # words
 
 
 def drop_boilerplate(blocks: list[str], author: str | None = None) -> list[str]:
@@ -59,7 +60,10 @@ def _before_tail(blocks: list[str]) -> list[str]:
     seen = 0
     for index, block in enumerate(blocks):
         rest = total - seen
-        if rest <= _TAIL_MAX_SHARE * total and _is_tail_marker(block):
+        after = words[index + 1 :]
+        # Teasers and comment forms are short; a long paragraph after the marker means it was a label
+        # inside the article ("Related:" before a section of its own).
+        if rest <= _TAIL_MAX_SHARE * total and _is_tail_marker(block) and max(after, default=0) < _PARAGRAPH:
             return blocks[:index]
         seen += words[index]
     return blocks
