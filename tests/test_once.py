@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,9 +160,13 @@ def test_once_stores_every_article_once_and_names_the_failing_feeds(
 
     for article in articles:
         assert article["content_hash"] == hashlib.sha256(article["text"].encode()).hexdigest()
-        assert article["story_id"] == article["id"]
         assert article["duplicate_of"] is None
         assert article["word_count"] > 0
+    # Each article is in a story, named after its first article and counted in the stories table.
+    with sqlite3.connect(tmp_path / "ingest.db") as conn:
+        stories = dict(conn.execute("SELECT id, articles FROM stories"))
+    assert Counter(a["story_id"] for a in articles) == stories
+    assert stories.keys() <= {a["id"] for a in articles}
 
     from_feed = [a for a in articles if a["feed"].endswith("/inessential.json")]
     assert len(from_feed) == 20

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database, Migrations
 
+from ingest.dedupe.assign import Deduper
 from ingest.model import Entry, Extracted
-from ingest.normalize import build_article, entry_key
-from ingest.store import BUSY_TIMEOUT_S, MAX_ENTRY_ATTEMPTS, FeedState, Store, StoreError
+from ingest.normalize import build_article, entry_key, iso
+from ingest.store import (
+    BUSY_TIMEOUT_S,
+    MAX_ENTRY_ATTEMPTS,
+    FeedState,
+    Store,
+    StoreError,
+    m001_initial,
+    m002_feed_gone,
+)
 
 FEED = "https://example.com/feed.xml"
 T0 = datetime(2025, 6, 24, 12, 0, tzinfo=UTC)
@@ -322,3 +334,92 @@ def test_writer_commits_while_a_reader_holds_a_snapshot(store: Store) -> None:
         assert other.execute("SELECT count(*) FROM articles").fetchone() == (2,)
     finally:
         other.close()
+
+
+# ---------------------------------------------------------------- m003: fingerprints and stories
+
+
+def _m002_database(path: Path, articles: list) -> None:
+    """A database as the daemon left it before m003: every article its own story."""
+    old = Migrations("ingest")
+    old()(m001_initial)
+    old()(m002_feed_gone)
+    db = Database(sqlite3.connect(path))
+    old.apply(db)
+    db.execute("INSERT INTO feeds (url, name) VALUES (?, ?)", [FEED, "example"])
+    for a in articles:
+        record = dataclasses.asdict(a) | {"tags": json.dumps(a.tags), "story_id": a.id}
+        db.execute(
+            f"INSERT INTO articles ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        )
+    db.conn.commit()
+    db.close()
+
+
+def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures: Path) -> None:
+    path = tmp_path / "ingest.db"
+    rows = [json.loads(line) for line in (fixtures / "stories" / "text" / "articles.jsonl").open()]
+    wire, other = [r["text"] for r in rows if len(r["text"].split()) > 500][:2]
+    old = [
+        article("https://example.com/wire", text=wire, title="Wire", fetched_at=T0),
+        article("https://example.com/other", text=other, title="Other", fetched_at=T0 + timedelta(hours=1)),
+        article("https://mirror.example/wire", text="Ad\n" + wire, fetched_at=T0 + timedelta(hours=2)),
+        article("https://print.example/wire", text=wire, fetched_at=T0 + timedelta(hours=3)),
+    ]
+    _m002_database(path, old)
+
+    store = Store.open(path)
+    try:
+        names = [m["name"] for m in store.db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
+        assert names == ["m001_initial", "m002_feed_gone", "m003_stories"]
+        assert [f["url"] for f in store.feeds()] == [FEED]
+        stored = {a["url"]: a for a in store.articles()}
+        assert len(stored) == 4 and stored["https://example.com/wire"]["text"] == wire
+        original = stored["https://example.com/wire"]["id"]
+        assert stored["https://example.com/wire"]["duplicate_of"] is None
+        assert stored["https://mirror.example/wire"]["duplicate_of"] == original  # near copy
+        assert stored["https://print.example/wire"]["duplicate_of"] == original  # same text
+        assert {stored[u]["story_id"] for u in stored if "wire" in u} == {original}
+        other_id = stored["https://example.com/other"]["id"]
+        assert stored["https://example.com/other"]["story_id"] == other_id
+        stories = {s["id"]: s for s in store.db.query("SELECT * FROM stories")}
+        assert {k: s["articles"] for k, s in stories.items()} == {original: 3, other_id: 1}
+        assert stories[original]["first_seen"] == "2025-06-24T12:00:00Z"
+        assert stories[original]["updated_at"] == "2025-06-24T15:00:00Z"
+        # The print copy's text is the original's, so it needs no fingerprint of its own.
+        assert len(list(store.fingerprints())) == 3
+
+        # And the stored state rebuilds a deduper that knows them.
+        deduper = Deduper.rebuild(store.fingerprints(), store.recent_articles(7, T0 + timedelta(days=1)))
+        later = article("https://late.example/wire", text=wire + "\nMore to follow.", fetched_at=T0)
+        placed = deduper.place(later)
+        assert (placed.duplicate_of, placed.story_id) == (original, original)
+    finally:
+        store.close()
+
+
+def test_a_story_merge_relabels_articles_in_the_same_transaction(store: Store) -> None:
+    a = dataclasses.replace(article("https://example.com/a"), story_id="s1")
+    later = T0 + timedelta(hours=1), T0 + timedelta(hours=2)
+    b = dataclasses.replace(article("https://example.com/b", fetched_at=later[0]), story_id="s2")
+    c = dataclasses.replace(article("https://example.com/c", fetched_at=later[1]), story_id="s1")
+    assert store.add_article(a, None) and store.add_article(b, None)
+
+    assert store.add_article(c, None, merges=[("s2", "s1")])
+
+    assert [r["story_id"] for r in store.articles()] == ["s1", "s1", "s1"]
+    [story] = store.db.query("SELECT * FROM stories")
+    assert story == {"id": "s1", "first_seen": iso(T0), "updated_at": iso(later[1]), "articles": 3}
+
+
+def test_a_refused_article_leaves_no_story_merge_behind(store: Store) -> None:
+    a = dataclasses.replace(article("https://example.com/a"), story_id="s1")
+    b = dataclasses.replace(article("https://example.com/b"), story_id="s2")
+    assert store.add_article(a, None) and store.add_article(b, None)
+
+    again = dataclasses.replace(article("https://example.com/a"), story_id="s1")
+    assert not store.add_article(again, None, merges=[("s2", "s1")])
+
+    assert [r["story_id"] for r in store.articles()] == ["s1", "s2"]
+    assert {s["id"] for s in store.db.query("SELECT id FROM stories")} == {"s1", "s2"}

@@ -93,11 +93,26 @@ async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry, link: str 
         )
         if not article.text:
             return _failed(svc, feed, entry, link, ExtractionError("no text after clean-up"), fetched_at)
-        if not svc.store.add_article(article, entry_url=link):
+        if svc.store.has_article(article.id):  # another URL of a stored page: not a new article to place
+            log.info("article_duplicate", canonical_url=article.canonical_url)
+            return Outcome.DUPLICATE
+        # No await from here to the store: another task's article cannot slip in between.
+        placed = svc.deduper.place(article, svc.store.same_text(article.content_hash))
+        article.duplicate_of, article.story_id = placed.duplicate_of, placed.story_id
+        if not svc.store.add_article(
+            article, entry_url=link, fingerprint=placed.fingerprint, merges=placed.merges
+        ):
             log.info("article_duplicate", canonical_url=article.canonical_url)
             return Outcome.DUPLICATE
         svc.metrics.articles_stored.inc()
-        log.info("article_stored", id=article.id, words=article.word_count, title=article.title)
+        log.info(
+            "article_stored",
+            id=article.id,
+            words=article.word_count,
+            title=article.title,
+            duplicate_of=article.duplicate_of,
+            story_id=article.story_id,
+        )
         return Outcome.STORED
 
 

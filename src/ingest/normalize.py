@@ -483,8 +483,8 @@ def build_article(
         image_caption=clean_line(extracted.image_caption),
         tags=unique_tags(entry.categories, extracted.tags, feed_tags),
         content_hash=content_hash(text),
-        duplicate_of=None,
-        story_id=aid,  # until story clustering exists, every article is its own story
+        duplicate_of=None,  # both decided by the deduper, against what is already stored
+        story_id=None,
     )
 
 

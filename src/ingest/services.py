@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+import structlog
 from yarl import URL
 
 from ingest.config import Config, FeedConfig
+from ingest.dedupe.assign import REPLAY_DAYS, Deduper
 from ingest.fetch import Fetcher, FetchPolicy
 from ingest.language import load_model
 from ingest.logs import quiet_libraries
 from ingest.metrics import Metrics
 from ingest.store import Store
 from ingest.workers import WorkerPool
+
+log = structlog.get_logger("ingest.services")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,7 @@ class Services:
     store: Store
     fetcher: Fetcher
     pool: WorkerPool
+    deduper: Deduper  # the near-duplicate index and story clusterer, rebuilt from the store at start
     metrics: Metrics = field(default_factory=Metrics)
     # Entry URLs being processed now: two feeds listing one article fetch it once.
     in_flight: set[str] = field(default_factory=set)
@@ -48,8 +55,25 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
     )
     # Records are built on the event loop; loading the language model there would stall it for a second.
     await asyncio.to_thread(load_model)
+    deduper = await load_deduper(store)
     async with fetcher, pool:
-        yield Services(store, fetcher, pool, metrics or Metrics())
+        yield Services(store, fetcher, pool, deduper, metrics or Metrics())
+
+
+async def load_deduper(store: Store) -> Deduper:
+    """The deduper as the store left it: rows read here, the index and vectors built off the loop."""
+    started = time.perf_counter()
+    # The connection belongs to this thread; only the CPU-heavy rebuild moves to another.
+    fingerprints = list(store.fingerprints())
+    recent = store.recent_articles(REPLAY_DAYS, datetime.now(UTC))
+    deduper = await asyncio.to_thread(Deduper.rebuild, fingerprints, recent)
+    log.info(
+        "deduper_loaded",
+        fingerprints=len(fingerprints),
+        replayed=len(recent),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    return deduper
 
 
 def feed_hosts(feeds: Iterable[FeedConfig]) -> set[str]:

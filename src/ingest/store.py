@@ -7,14 +7,17 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database, Migrations
 
 from ingest.model import Article
-from ingest.normalize import iso
+from ingest.normalize import iso, parse_datetime
+
+if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
+    from ingest.dedupe.neardup import FingerprintRow
 
 # Readers and a second writer wait this long for a lock before giving up.
 BUSY_TIMEOUT_S = 30.0
@@ -92,6 +95,68 @@ def m001_initial(db: Database) -> None:
 def m002_feed_gone(db: Database) -> None:
     # 410 Gone: when the server first said so; the feed is still polled (with backoff), never dropped.
     db.execute("ALTER TABLE feeds ADD COLUMN gone_since TEXT")
+
+
+@migrations()
+def m003_stories(db: Database) -> None:
+    # An article's near-duplicate fingerprint, kept so that the index survives a restart.
+    db.executescript(
+        """
+        CREATE TABLE fingerprints (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            signature BLOB NOT NULL,
+            shingles INTEGER NOT NULL,
+            duplicate_of TEXT
+        );
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            articles INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX articles_story_id ON articles(story_id);
+        CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+        """
+    )
+    _place_stored_articles(db)
+
+
+def _place_stored_articles(db: Database) -> None:
+    """Give the articles stored before m003 their original and story, in order of publication."""
+    from ingest.dedupe.assign import Deduper  # heavy, and needed once
+
+    deduper = Deduper()
+    by_hash: dict[str, tuple[str, str]] = {}
+    fields = [f.name for f in dataclasses.fields(Article)]
+    # The order first, then one row at a time: the loop updates the table it reads.
+    by_date = "SELECT rowid FROM articles ORDER BY coalesce(published, fetched_at), rowid"
+    order = [r[0] for r in db.execute(by_date)]
+    for rowid in order:
+        row = next(db.query("SELECT * FROM articles WHERE rowid = ?", [rowid]))
+        article = Article(**{name: row[name] for name in fields})
+        article.tags = json.loads(row["tags"] or "[]")
+        placed = deduper.place(article, by_hash.get(article.content_hash))
+        by_hash.setdefault(article.content_hash, (placed.duplicate_of or article.id, placed.story_id))
+        db.execute(
+            "UPDATE articles SET duplicate_of = ?, story_id = ? WHERE id = ?",
+            [placed.duplicate_of, placed.story_id, article.id],
+        )
+        if placed.fingerprint:
+            _insert_fingerprint(db, placed.fingerprint)
+        for gone, keep in placed.merges:
+            db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [keep, gone])
+    db.execute(
+        """INSERT INTO stories (id, first_seen, updated_at, articles)
+           SELECT story_id, min(fetched_at), max(fetched_at), count(*) FROM articles
+           WHERE story_id IS NOT NULL GROUP BY story_id"""
+    )
+
+
+def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
+    db.execute(
+        "INSERT INTO fingerprints (article_id, signature, shingles, duplicate_of) VALUES (?, ?, ?, ?)",
+        [row.article_id, row.signature, row.shingles, row.duplicate_of],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,8 +293,16 @@ class Store:
         )
         return next(given_up, None) is not None
 
-    def add_article(self, article: Article, entry_url: str | None) -> bool:
-        """Store one article in its own transaction; False if its canonical URL is already stored."""
+    def add_article(
+        self,
+        article: Article,
+        entry_url: str | None,
+        *,
+        fingerprint: FingerprintRow | None = None,
+        merges: Iterable[tuple[str, str]] = (),
+    ) -> bool:
+        """Store one article in its own transaction, with its fingerprint, its story's bookkeeping and the
+        story merges it caused (absorbed, surviving); False if its canonical URL is already stored."""
         record = dataclasses.asdict(article)
         record["tags"] = json.dumps(article.tags, ensure_ascii=False)
         record["entry_url"] = entry_url
@@ -244,9 +317,77 @@ class Store:
                     self.db.execute(
                         "DELETE FROM entry_failures WHERE key IN (?, ?)", [article.guid, entry_url]
                     )
+                if fingerprint is not None:
+                    _insert_fingerprint(self.db, fingerprint)
+                for gone, keep in merges:
+                    self._merge_stories(gone, keep)
+                if article.story_id:
+                    self.db.execute(
+                        """INSERT INTO stories (id, first_seen, updated_at, articles) VALUES (?, ?, ?, 1)
+                           ON CONFLICT(id) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at),
+                               articles = articles + 1""",
+                        [article.story_id, article.fetched_at, article.fetched_at],
+                    )
         except sqlite3.IntegrityError:
             return False
         return True
+
+    def _merge_stories(self, gone: str, keep: str) -> None:
+        """Relabel the absorbed story's articles and fold its bookkeeping into the surviving story."""
+        self.db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [keep, gone])
+        self.db.execute(
+            """UPDATE stories SET
+                   first_seen = min(first_seen, coalesce((SELECT first_seen FROM stories WHERE id = :gone),
+                                                         first_seen)),
+                   updated_at = max(updated_at, coalesce((SELECT updated_at FROM stories WHERE id = :gone),
+                                                         updated_at)),
+                   articles = articles + coalesce((SELECT articles FROM stories WHERE id = :gone), 0)
+               WHERE id = :keep""",
+            {"gone": gone, "keep": keep},
+        )
+        self.db.execute("DELETE FROM stories WHERE id = ?", [gone])
+
+    def has_article(self, article_id: str) -> bool:
+        return next(self.db.query("SELECT 1 FROM articles WHERE id = ?", [article_id]), None) is not None
+
+    def same_text(self, content_hash: str) -> tuple[str, str | None] | None:
+        """A stored article with exactly this text, as (its original's id, that original's story)."""
+        rows = self.db.query(
+            """SELECT coalesce(a.duplicate_of, a.id) AS original, coalesce(o.story_id, a.story_id) AS story
+               FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of
+               WHERE a.content_hash = ? ORDER BY a.rowid LIMIT 1""",
+            [content_hash],
+        )
+        row = next(rows, None)
+        return (row["original"], row["story"]) if row else None
+
+    def fingerprints(self) -> Iterator[tuple[FingerprintRow, str | None]]:
+        """Every fingerprint in order of arrival, with its article's story: the index after a restart."""
+        from ingest.dedupe.neardup import FingerprintRow
+
+        rows = self.db.execute(
+            """SELECT f.article_id, f.signature, f.shingles, f.duplicate_of, a.story_id
+               FROM fingerprints f JOIN articles a ON a.id = f.article_id ORDER BY f.rowid"""
+        )
+        for article_id, signature, shingles, duplicate_of, story_id in rows:
+            yield FingerprintRow(article_id, signature, shingles, duplicate_of), story_id
+
+    def recent_articles(self, days: float, now: datetime) -> list[dict[str, Any]]:
+        """The articles dated (published, else fetched) within `days` before the newest one (or now, if
+        that is earlier), oldest first: what the story clusterer replays after a restart."""
+        newest = next(self.db.query("SELECT max(coalesce(published, fetched_at)) AS t FROM articles"))["t"]
+        if newest is None:
+            return []
+        since = iso(min(parse_datetime(newest) or now, now) - timedelta(days=days))
+        # Two indexed conditions rather than coalesce(), which no index covers.
+        return list(
+            self.db.query(
+                """SELECT id, title, text, source, published, fetched_at, duplicate_of, story_id
+                   FROM articles WHERE published >= :since OR (published IS NULL AND fetched_at >= :since)
+                   ORDER BY coalesce(published, fetched_at), rowid""",
+                {"since": since},
+            )
+        )
 
     def record_entry_failure(
         self, key: str, *, feed: str, url: str | None, reason: str, permanent: bool, at: datetime

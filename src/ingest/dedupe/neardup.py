@@ -72,6 +72,10 @@ class NearDuplicateIndex:
         row = self._rows.get(article_id)
         return row.duplicate_of if row else None
 
+    def row(self, article_id: str) -> FingerprintRow | None:
+        """The indexed article's row (None if its text was too short to index): what the store keeps."""
+        return self._rows.get(article_id)
+
     def remove(self, article_id: str) -> None:
         """Forget an article (e.g. when old articles are pruned from the store)."""
         if self._rows.pop(article_id, None) is not None:
