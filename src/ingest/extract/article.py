@@ -99,13 +99,8 @@ def _keep_only(tree: HtmlElement, selector: str) -> None:
 _BLOCKS = frozenset({"p", "head", "quote", "code", "list", "table", "div"})
 
 
-def body_text(body: etree._Element) -> str:
-    """Render trafilatura's body without furniture lines: blank lines between paragraphs, one line per
-    heading and list item."""
-    return "\n\n".join(drop_boilerplate(_render(body)))
-
-
 def _render(body: etree._Element) -> list[str]:
+    """Trafilatura's body as blocks: one per paragraph or heading, a list's items as "- " lines."""
     return [block for block in _blocks(body) if block]
 
 
