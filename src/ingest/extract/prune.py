@@ -54,7 +54,7 @@ def prune(tree: HtmlElement, extra_selectors: Iterable[str] = ()) -> int:
     for el in [el for el in reversed(prose) if isinstance(el.tag, str) and is_furniture(el)]:
         if el in keep or prose.get(el, 0) > _MAX_SHARE * prose[tree] or _detached(el, tree):
             continue
-        _drop(el)
+        el.drop_tree()  # lxml keeps its tail text, which belongs to the parent
         left -= prose.get(el, 0)
     return left
 
@@ -74,7 +74,7 @@ def is_furniture(el: HtmlElement) -> bool:
 def _drop_selected(tree: HtmlElement, selectors: Iterable[str]) -> None:
     for el in [el for selector in selectors for el in tree.cssselect(selector)]:
         if el is not tree and not _detached(el, tree):
-            _drop(el)
+            el.drop_tree()
 
 
 def _names(el: HtmlElement) -> Iterator[str]:
@@ -127,17 +127,3 @@ def _detached(el: HtmlElement, root: HtmlElement) -> bool:
     while (parent := top.getparent()) is not None:
         top = parent
     return top is not root.getroottree().getroot()
-
-
-def _drop(el: etree._Element) -> None:
-    """Remove an element but keep its tail text, which belongs to the parent."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail and el.tail.strip():
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
