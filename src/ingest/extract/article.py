@@ -176,8 +176,3 @@ def _without_title(blocks: list[str], title: str | None) -> list[str]:
     if blocks and title and _squash(blocks[0]).casefold() == _squash(title).casefold():
         return blocks[1:]
     return blocks
-
-
-def _split_tags(values: list[str]) -> tuple[str, ...]:
-    """Tags as listed; "a, b" in one meta value counts as two. Duplicates go in normalize."""
-    return tuple(tag for value in values for tag in (_squash(part) for part in value.split(",")) if tag)
