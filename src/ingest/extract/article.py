@@ -61,9 +61,7 @@ def extract_article(
         blocks = recover(blocks, container_blocks(tree))
     blocks = restore_headings(blocks, tree)
     meta = read_metadata(page, doc)
-    # The headline may sit before or after the crumbs layer 2 trims: look on both sides of it.
-    blocks = _without_title(drop_boilerplate(_without_title(blocks, meta.title), meta.author), meta.title)
-    text = "\n\n".join(blocks)
+    text = "\n\n".join(drop_boilerplate(blocks, author=meta.author, title=meta.title))
     return Extracted(text=text, **dataclasses.asdict(meta))
 
 
@@ -168,11 +166,3 @@ def _inline_text(el: etree._Element, stop_at_blocks: bool = False) -> str:
 
 def _squash(text: str) -> str:
     return " ".join(text.split())
-
-
-def _without_title(blocks: list[str], title: str | None) -> list[str]:
-    """Trafilatura often repeats the headline as the first block; the record keeps it apart (and layer 2
-    must see the byline or date that follows it at the edge of the text)."""
-    if blocks and title and _squash(blocks[0]).casefold() == _squash(title).casefold():
-        return blocks[1:]
-    return blocks

@@ -31,11 +31,11 @@ _TAIL_MAX_SHARE = 0.4
 _PARAGRAPH = 60  # words
 
 
-def drop_boilerplate(blocks: list[str], author: str | None = None) -> list[str]:
-    """The article's blocks without furniture lines, a related/comments tail, crumbs at the edges, a
-    closing sales pitch, or the author's bio at the end."""
+def drop_boilerplate(blocks: list[str], author: str | None = None, title: str | None = None) -> list[str]:
+    """The article's blocks without furniture lines, a related/comments tail, crumbs or the repeated
+    headline at the edges, a closing sales pitch, or the author's bio at the end."""
     kept = (_without_furniture(block) for block in _before_tail(blocks))
-    return _without_closing(_without_crumbs([block for block in kept if block]), author)
+    return _without_closing(_without_crumbs([block for block in kept if block], title), author)
 
 
 def is_boilerplate(line: str) -> bool:
@@ -69,11 +69,15 @@ def _before_tail(blocks: list[str]) -> list[str]:
     return blocks
 
 
-def _without_crumbs(blocks: list[str]) -> list[str]:
+def _without_crumbs(blocks: list[str], title: str | None) -> list[str]:
     """Drop runs of crumbs at either edge: short blocks that are no sentence ("Fans", "- 34ºc, Sunny",
-    "Jane Doe | 5 hours ago"), what extractors pick up from a header or sidebar next to the article."""
+    "Jane Doe | 5 hours ago"), what extractors pick up from a header or sidebar next to the article;
+    the headline at the start goes with them, the record keeps it apart."""
+    headline = " ".join(title.split()).casefold() if title else None
     start, end = 0, len(blocks)
-    while start < end and _is_crumb(blocks[start]):
+    while start < end and (
+        _is_crumb(blocks[start]) or " ".join(blocks[start].split()).casefold() == headline
+    ):
         start += 1
     while end > start and _is_crumb(blocks[end - 1]):
         end -= 1
