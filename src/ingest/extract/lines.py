@@ -55,7 +55,7 @@ def _without_furniture(block: str) -> str:
 
 def _before_tail(blocks: list[str]) -> list[str]:
     """Cut at the first heading of a related list or comment section in the last part of the text."""
-    words = [len(_WORD.findall(block)) for block in blocks]
+    words = [_words(block) for block in blocks]
     total = sum(words)
     seen = 0
     for index, block in enumerate(blocks):
@@ -87,7 +87,7 @@ def _without_crumbs(blocks: list[str], title: str | None) -> list[str]:
 def _is_crumb(block: str) -> bool:
     return all(
         len(line) <= _CRUMB_CHARS
-        and len(_WORD.findall(line)) <= _CRUMB_WORDS
+        and _words(line) <= _CRUMB_WORDS
         and not line.rstrip().endswith(_SENTENCE_END)
         for line in block.split("\n")
     )
