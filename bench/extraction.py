@@ -50,6 +50,7 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 import time
 import unicodedata
 import warnings
@@ -66,6 +67,9 @@ from ingest.extract import ExtractionError
 from ingest.standalone import article_from_file
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # the fixture finder, shared with the tests
+from fixturedir import NOT_FOUND, find_fixtures
+
 ORIGINS = ("readability", "newspaper", "wcxb")
 META_ORIGINS = ("readability", "wcxb")  # the issue's figures are readability's; WCXB's gold is a second look
 N = 4  # shingle length
@@ -596,17 +600,6 @@ def _rows(fixtures: Path, origin: str | None, limit: int | None) -> list[dict]:
     return rows
 
 
-def _find_fixtures() -> Path:
-    """The shared fixtures: $INGEST_FIXTURES, else the nearest `shared/fixtures` above the repository."""
-    if env := os.environ.get("INGEST_FIXTURES"):
-        return Path(env)
-    for parent in REPO.parents:
-        candidate = parent / "shared" / "fixtures"
-        if candidate.is_dir():
-            return candidate
-    raise SystemExit("shared fixtures not found: set INGEST_FIXTURES or check out beside ../shared/fixtures")
-
-
 def _positive(text: str) -> int:
     """A whole number of at least 1, for argparse."""
     value = int(text)
@@ -628,7 +621,7 @@ def _args() -> argparse.Namespace:
         "--fixtures", type=Path, help="shared fixtures (default: $INGEST_FIXTURES, else found)"
     )
     args = parser.parse_args()
-    args.fixtures = args.fixtures or _find_fixtures()
+    args.fixtures = args.fixtures or find_fixtures() or sys.exit(NOT_FOUND)
     return args
 
 

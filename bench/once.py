@@ -25,8 +25,9 @@ from xml.sax.saxutils import escape
 import trafilatura
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))  # the loopback test server, shared with the tests
-from localsite import LocalSite  # noqa: E402
+sys.path.insert(0, str(REPO / "tests"))  # the loopback test server and fixture finder, shared with the tests
+from fixturedir import NOT_FOUND, find_fixtures
+from localsite import LocalSite
 
 
 def main() -> None:
@@ -129,8 +130,10 @@ def _rss(links: list[str]) -> str:
 def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=200)
-    parser.add_argument("--fixtures", type=Path, default=REPO.parent / "shared" / "fixtures")
-    return parser.parse_args()
+    parser.add_argument("--fixtures", type=Path, default=None)
+    args = parser.parse_args()
+    args.fixtures = args.fixtures or find_fixtures() or sys.exit(NOT_FOUND)
+    return args
 
 
 if __name__ == "__main__":

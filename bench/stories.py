@@ -18,9 +18,9 @@ import argparse
 import itertools
 import json
 import math
-import os
 import random
 import statistics
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -32,6 +32,9 @@ from ingest.dedupe.neardup import NearDuplicateIndex
 from ingest.dedupe.stories import StoryArticle, StoryClusterer
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # the fixture finder, shared with the tests
+from fixturedir import NOT_FOUND, find_fixtures
+
 BASELINE_THRESHOLDS = (0.2, 0.3)
 SYNTHETIC_ARTICLES = 100_000
 
@@ -199,22 +202,12 @@ def _utc(value: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _find_fixtures() -> Path:
-    """$INGEST_FIXTURES, else the nearest `shared/fixtures` above the repository."""
-    if env := os.environ.get("INGEST_FIXTURES"):
-        return Path(env)
-    for parent in REPO.parents:
-        if (parent / "shared" / "fixtures").is_dir():
-            return parent / "shared" / "fixtures"
-    raise SystemExit("shared fixtures not found: set INGEST_FIXTURES")
-
-
 def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fixtures", type=Path, default=None)
     parser.add_argument("--synthetic", type=int, default=SYNTHETIC_ARTICLES)
     args = parser.parse_args()
-    args.fixtures = args.fixtures or _find_fixtures()
+    args.fixtures = args.fixtures or find_fixtures() or sys.exit(NOT_FOUND)
     return args
 
 

@@ -9,27 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from fixturedir import require_fixtures
 from localsite import LocalSite
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _find_fixtures() -> Path:
-    """The shared fixtures: $INGEST_FIXTURES, else the nearest `shared/fixtures` above the repository."""
-    if env := os.environ.get("INGEST_FIXTURES"):
-        return Path(env)
-    for parent in REPO.parents:
-        candidate = parent / "shared" / "fixtures"
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError(
-        "shared fixtures not found: set INGEST_FIXTURES or check out beside ../shared/fixtures"
-    )
-
-
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
-    return _find_fixtures()
+    return require_fixtures()
 
 
 @pytest.fixture

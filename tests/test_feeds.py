@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import aiohttp
 import pytest
 
-from conftest import _find_fixtures
+from fixturedir import require_fixtures
 from ingest.feeds import FeedError, NotAFeed, parse_feed
 from ingest.feeds.common import clean_text, utc_from_struct, wide_codec
 from ingest.feeds.parse import strip_declarations
@@ -47,7 +47,7 @@ FORMATS = {
 
 
 def _feed_files() -> list[str]:
-    folder = _find_fixtures() / "feeds"
+    folder = require_fixtures() / "feeds"
     return sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "feeds.jsonl")
 
 
