@@ -1,4 +1,4 @@
-"""Bytes of an HTML page to text, in the order browsers decide the charset."""
+"""Bytes of an HTML page to text, in the order browsers decide the charset, except that UTF-8 bytes win."""
 
 from __future__ import annotations
 
@@ -29,21 +29,36 @@ _DETECT_SAMPLE = 64 * 1024
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode `body`: BOM, then the HTTP charset, then <meta charset>, then UTF-8, then a guess."""
+    """Decode `body`: BOM, UTF-8 bytes, the HTTP charset, <meta charset>, mostly UTF-8 bytes, then a guess."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(encoding, errors="replace")
+    if not body.isascii():
+        # Non-ASCII bytes that decode as UTF-8 are next to never another charset by chance, while a
+        # Latin-1 label on a UTF-8 page is common: these bytes win over any label.
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     declared = [_header_charset(content_type), _meta_charset(body)]
     for encoding in filter(None, declared):
         try:
             return body.decode(encoding)
         except UnicodeDecodeError:
             continue  # a wrong declaration is common; try the next source
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    if _mostly_utf8(body):
+        return body.decode("utf-8", errors="replace")
     return body.decode(_guess(body[:_DETECT_SAMPLE]), errors="replace")
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Whether `body` is UTF-8 with a few broken bytes: more valid non-ASCII characters than broken ones.
+
+    Text in a single-byte charset read as UTF-8 is broken at nearly every non-ASCII byte instead."""
+    text = body.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii - broken > broken
 
 
 def _guess(sample: bytes) -> str:
