@@ -11,6 +11,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
+from ingest.extract.bounds import MAX_ELEMENTS, too_many_elements
 from ingest.extract.container import container_blocks
 from ingest.extract.decode import decode_html
 from ingest.extract.lines import drop_boilerplate
@@ -36,12 +37,15 @@ def extract_article(
     content_type: str | None = None,
     remove: tuple[str, ...] = (),
     body: str | None = None,
+    max_elements: int = MAX_ELEMENTS,
 ) -> Extracted:
     """Extract the article text and metadata of one HTML page.
 
     `remove` adds CSS selectors of furniture to drop; `body` names the article's element, for a site where
-    the generic extractor picks the wrong one."""
+    the generic extractor picks the wrong one. A page of more than `max_elements` tags is not parsed."""
     text = html if isinstance(html, str) else decode_html(html, content_type)
+    if too_many_elements(text, max_elements):
+        raise ExtractionError(f"more than {max_elements} elements: too costly to parse")
     tree = load_html(text)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
