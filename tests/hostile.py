@@ -53,12 +53,18 @@ def rss(items: list[tuple[str, str | None, str | None]], title: str = "Local RSS
 
 
 GOOD_TEXTS = [
-    "The harbour council met on Monday and agreed to repair the lifting span of the old bridge before "
-    "winter, after engineers found corrosion in two of its four hydraulic rams.",
-    "A late frost damaged most of the apricot blossom in the valley orchards this week; growers expect "
-    "the smallest harvest in a decade and have asked the region for emergency help.",
-    "The city library will open on Sundays from next month, funded by a bequest from a retired teacher "
-    "who spent forty years lending her own books to the children of her street.",
+    (
+        "The harbour council met on Monday and agreed to repair the lifting span of the old bridge before "
+        "winter, after engineers found corrosion in two of its four hydraulic rams."
+    ),
+    (
+        "A late frost damaged most of the apricot blossom in the valley orchards this week; growers expect "
+        "the smallest harvest in a decade and have asked the region for emergency help."
+    ),
+    (
+        "The city library will open on Sundays from next month, funded by a bequest from a retired teacher "
+        "who spent forty years lending her own books to the children of her street."
+    ),
 ]
 
 
@@ -106,7 +112,7 @@ def binary_junk(size: int = 200_000) -> bytes:
 
 def truncated_feed(complete: int) -> bytes:
     """`complete` whole items with their own text, then the feed breaks off in the middle of the next."""
-    text = "Entry {n} of a feed that breaks off: the ferry timetable changes on Sunday, with {n} extra crossings."
+    text = "Entry {n} of a feed that breaks off: the ferry timetable changes on Sunday, {n} crossings more."
     # Links of their own (never fetched: full_text is off), since entries without one share a canonical URL.
     items = [(f"kept {n}", f"https://news.example/kept/{n}", text.format(n=n)) for n in range(complete + 1)]
     whole = rss(items, title="Truncated")
@@ -142,7 +148,8 @@ def article_page(paragraphs: list[str], charset_meta: str | None = None) -> str:
     """A plain article page; the caller encodes it."""
     meta = f'<meta charset="{charset_meta}">' if charset_meta else ""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return f"<html><head>{meta}<title>Café society</title></head><body><article><h1>Café society</h1>{body}</article></body></html>"
+    head = f"<head>{meta}<title>Café society</title></head>"
+    return f"<html>{head}<body><article><h1>Café society</h1>{body}</article></body></html>"
 
 
 # -- servers -------------------------------------------------------------------------------------
@@ -219,9 +226,13 @@ async def poll_beside_good(site: LocalSite, tmp_path: Path, *hostile: dict) -> P
     from ingest.services import services
     from ingest.store import Store
 
-    good = FeedConfig(url=site.add("/good.xml", good_feed(), "application/rss+xml"), name="good", full_text=False)
+    good = FeedConfig(
+        url=site.add("/good.xml", good_feed(), "application/rss+xml"), name="good", full_text=False
+    )
     feeds = (good, *(FeedConfig(**{"name": "hostile", **FAST, **feed}) for feed in hostile))
-    config = Config(path=tmp_path / "feeds.yaml", database=tmp_path / "ingest.db", feeds=feeds, min_host_gap=0)
+    config = Config(
+        path=tmp_path / "feeds.yaml", database=tmp_path / "ingest.db", feeds=feeds, min_host_gap=0
+    )
     store = Store.open(config.database)
     try:
         store.sync_feeds((feed.url, feed.name) for feed in feeds)
@@ -230,7 +241,9 @@ async def poll_beside_good(site: LocalSite, tmp_path: Path, *hostile: dict) -> P
             with capture_logs(processors=[merge_contextvars]) as events:
                 polls = [poll_feed(svc, feed) for feed in feeds]
                 results = await asyncio.wait_for(asyncio.gather(*polls), CASE_SECONDS)
-        return Polled({feed.name: r for feed, r in zip(feeds, results, strict=True)}, events, list(store.articles()))
+        return Polled(
+            {feed.name: r for feed, r in zip(feeds, results, strict=True)}, events, list(store.articles())
+        )
     finally:
         store.close()
 

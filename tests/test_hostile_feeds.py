@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from hostile import (
     GOOD_TEXTS,
     HTML_PAGE,
     Polled,
-    binary_junk,
     billion_laughs,
+    binary_junk,
     dripper,
     entity_feed,
     external_entity_feeds,
@@ -22,6 +21,7 @@ from hostile import (
     streamer,
     truncated_feed,
 )
+
 from localsite import LocalSite
 
 RSS = "application/rss+xml"
@@ -94,7 +94,9 @@ async def test_a_50_mb_feed_is_refused_by_size(site: LocalSite, tmp_path: Path) 
     ],
     ids=["binary junk", "binary junk labelled RSS", "an HTML page"],
 )
-async def test_not_a_feed(site: LocalSite, tmp_path: Path, body: bytes, content_type: str, reason: str) -> None:
+async def test_not_a_feed(
+    site: LocalSite, tmp_path: Path, body: bytes, content_type: str, reason: str
+) -> None:
     url = site.add("/feed.xml", body, content_type)
 
     polled = await poll_beside_good(site, tmp_path, {"url": url})
@@ -124,7 +126,9 @@ async def test_a_feed_that_redirects_to_itself(site: LocalSite, tmp_path: Path) 
 # -- statuses ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "event"), [(500, "feed_failed"), (404, "feed_failed"), (410, "feed_gone")])
+@pytest.mark.parametrize(
+    ("status", "event"), [(500, "feed_failed"), (404, "feed_failed"), (410, "feed_gone")]
+)
 async def test_error_statuses(site: LocalSite, tmp_path: Path, status: int, event: str) -> None:
     url = site.add("/feed.xml", "error", status=status)
 
@@ -136,10 +140,14 @@ async def test_error_statuses(site: LocalSite, tmp_path: Path, status: int, even
 
 @pytest.mark.parametrize("status", [429, 503])
 @pytest.mark.parametrize("as_date", [False, True], ids=["seconds", "http date"])
-async def test_retry_after_sets_the_next_poll(site: LocalSite, tmp_path: Path, status: int, as_date: bool) -> None:
+async def test_retry_after_sets_the_next_poll(
+    site: LocalSite, tmp_path: Path, status: int, as_date: bool
+) -> None:
     wait = 3 * 3600  # longer than the first backoff (2 x 60 s), so only Retry-After explains it
     started = datetime.now(UTC)
-    value = (started + timedelta(seconds=wait)).strftime("%a, %d %b %Y %H:%M:%S GMT") if as_date else str(wait)
+    value = (
+        (started + timedelta(seconds=wait)).strftime("%a, %d %b %Y %H:%M:%S GMT") if as_date else str(wait)
+    )
     url = site.add("/busy.xml", "slow down", status=status, headers={"Retry-After": value})
 
     polled = await poll_beside_good(site, tmp_path, {"url": url, "interval": 60.0})

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp import compression_utils
-
 from hostile import (
     GOOD_TEXTS,
     Polled,
@@ -21,6 +20,7 @@ from hostile import (
     rss,
     streamer,
 )
+
 from localsite import LocalSite
 
 LIMIT = f"body exceeds {10 * 1024**2} bytes"
@@ -38,7 +38,9 @@ def assert_page_failed(polled: Polled, reason: str) -> dict:
     assert result.ok and (result.stored, result.failed_entries) == (0, 1), result
     (logged,) = polled.logged("article_failed", "hostile")
     assert reason in logged["error"], logged["error"]
-    assert polled.results["good"].stored == len(GOOD_TEXTS), [e for e in polled.events if e.get("feed") == "good"]
+    assert polled.results["good"].stored == len(GOOD_TEXTS), [
+        e for e in polled.events if e.get("feed") == "good"
+    ]
     assert len(polled.articles) == len(GOOD_TEXTS)
     return logged
 
@@ -90,8 +92,12 @@ async def test_endless_body(site: LocalSite, tmp_path: Path) -> None:
 # -- pages that would take the parser minutes ----------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [many_paragraphs(), deep_nesting()], ids=["200,000 paragraphs", "100,000 deep"])
-async def test_too_many_elements_are_refused_before_parsing(site: LocalSite, tmp_path: Path, body: bytes) -> None:
+@pytest.mark.parametrize(
+    "body", [many_paragraphs(), deep_nesting()], ids=["200,000 paragraphs", "100,000 deep"]
+)
+async def test_too_many_elements_are_refused_before_parsing(
+    site: LocalSite, tmp_path: Path, body: bytes
+) -> None:
     site.add("/huge.html", body)
 
     assert_page_failed(await poll_page(site, tmp_path, "/huge.html"), "elements")
@@ -100,7 +106,9 @@ async def test_too_many_elements_are_refused_before_parsing(site: LocalSite, tmp
 async def test_the_extraction_deadline_kills_a_slow_extraction(site: LocalSite, tmp_path: Path) -> None:
     site.add("/slow.html", many_paragraphs(30_000))  # under the element limit; trafilatura needs seconds
 
-    logged = assert_page_failed(await poll_page(site, tmp_path, "/slow.html", extract_timeout=0.5), "deadline")
+    logged = assert_page_failed(
+        await poll_page(site, tmp_path, "/slow.html", extract_timeout=0.5), "deadline"
+    )
     assert "extract_article ran past its 0.5s deadline" in logged["error"]
 
 
@@ -164,7 +172,12 @@ async def test_invalid_utf8_keeps_the_valid_text(site: LocalSite, tmp_path: Path
         ("cp1252", "text/html; charset=utf-8", None),  # Windows-1252 bytes, said to be UTF-8
         ("cp1252", "text/html; charset=shift_jis", None),
     ],
-    ids=["utf-8 said latin-1", "utf-8 meta windows-1252", "windows-1252 said utf-8", "windows-1252 said shift_jis"],
+    ids=[
+        "utf-8 said latin-1",
+        "utf-8 meta windows-1252",
+        "windows-1252 said utf-8",
+        "windows-1252 said shift_jis",
+    ],
 )
 async def test_a_wrong_declared_charset(
     site: LocalSite, tmp_path: Path, encoding: str, content_type: str, meta: str | None
