@@ -167,6 +167,15 @@ def test_title_is_not_the_site_logo_h1() -> None:
     assert extract_article(html, URL).title == HEADLINE
 
 
+def test_title_is_not_the_site_name_when_the_headline_is_cut_short() -> None:
+    # "Headline... - Site" and nothing else naming the site: trafilatura takes the headline for the
+    # site's name, which must not strip the headline and leave the site's name as the title
+    cut = HEADLINE[:40] + "..."
+    html = page(head=f"<title>{cut} - The Daily Example</title>", header=f"<h1>{cut}</h1>")
+    found = extract_article(html, URL)
+    assert found.title == cut and found.site_name != cut
+
+
 def test_title_prefers_the_shown_headline_over_a_social_variant() -> None:
     shown = "Council votes to expand the bus network to three new districts"
     html = page(

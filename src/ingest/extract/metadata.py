@@ -119,7 +119,10 @@ def read_metadata(page: Page | HtmlElement, doc: Document) -> Metadata:
     metadata, the page's first. Pass a `Page` read before pruning: pruning drops bylines and headers."""
     page = page if isinstance(page, Page) else Page(page)
     meta = page.meta
-    site_names = meta.site_names(doc.sitename)  # trafilatura's guess last
+    guess = doc.sitename
+    if guess and _fold(guess) in {_fold(h.text) for h in page.headings}:
+        guess = None  # from "Headline - Site", trafilatura may guess that the headline is the site
+    site_names = meta.site_names(guess)  # trafilatura's guess last
     names_to_strip = [*site_names, *_host_names(meta.canonical or doc.url)]
     title, heading = _title(meta, page.headings, names_to_strip, doc.title)
     image_url = meta.image() or doc.image
