@@ -259,6 +259,12 @@ class StoryClusterer:
             del self._stories[story.id]
 
 
+def content_terms(text: str) -> list[str]:
+    """The text's terms as clustering compares them: lower-cased, stemmed, without stopwords."""
+    terms = (_stem(word.lower()) for word in _TOKEN.findall(text))
+    return [term for term in terms if len(term) >= 2 and term not in _STOPWORDS]
+
+
 def _stem(term: str) -> str:
     """Plural and possessive endings off, so that "recalls" and "recall" meet; nothing cleverer."""
     if len(term) > 4 and term.endswith("s") and not term.endswith(("ss", "us", "is")):
