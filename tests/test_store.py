@@ -372,7 +372,7 @@ def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures: Path)
     store = Store.open(path)
     try:
         names = [m["name"] for m in store.db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
-        assert names == ["m001_initial", "m002_feed_gone", "m003_stories"]
+        assert names == ["m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records"]
         assert [f["url"] for f in store.feeds()] == [FEED]
         stored = {a["url"]: a for a in store.articles()}
         assert len(stored) == 4 and stored["https://example.com/wire"]["text"] == wire
@@ -387,6 +387,8 @@ def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures: Path)
         assert {k: s["articles"] for k, s in stories.items()} == {original: 3, other_id: 1}
         assert stories[original]["first_seen"] == "2025-06-24T12:00:00Z"
         assert stories[original]["updated_at"] == "2025-06-24T15:00:00Z"
+        # Their records are yet to be written: the next run's refresh finds them.
+        assert sorted(store.stale_stories(10)) == sorted([original, other_id])
         # The print copy's text is the original's, so it needs no fingerprint of its own.
         assert len(list(store.fingerprints())) == 3
 
@@ -409,8 +411,8 @@ def test_a_story_merge_relabels_articles_in_the_same_transaction(store: Store) -
     assert store.add_article(c, None, merges=[("s2", "s1")])
 
     assert [r["story_id"] for r in store.articles()] == ["s1", "s1", "s1"]
-    [story] = store.db.query("SELECT * FROM stories")
-    assert story == {"id": "s1", "first_seen": iso(T0), "updated_at": iso(later[1]), "articles": 3}
+    [story] = store.db.query("SELECT id, first_seen, updated_at, articles, stale FROM stories")
+    assert story == {"id": "s1", "first_seen": iso(T0), "updated_at": iso(later[1]), "articles": 3, "stale": 1}
 
 
 def test_a_refused_article_leaves_no_story_merge_behind(store: Store) -> None:

@@ -18,9 +18,9 @@ from ingest.metrics import Metrics
 from ingest.monitor import start_monitor
 from ingest.normalize import iso, parse_datetime
 from ingest.notify import Notifier
-from ingest.pipeline import PollResult, is_due, poll_feed
+from ingest.pipeline import PollResult, is_due, poll_feed, refresh_story_records
 from ingest.services import Services, feed_hosts, services
-from ingest.store import FeedState, Store
+from ingest.store import FeedState, Store, StoreError
 
 log = structlog.get_logger("ingest.daemon")
 
@@ -46,6 +46,7 @@ class Daemon:
         self._failing: set[str] = set()
         self._stored = 0
         self._stop = asyncio.Event()
+        self._stories_changed = asyncio.Event()
         self._svc: Services | None = None
         self._scheduler: AsyncIOScheduler | None = None
 
@@ -70,6 +71,8 @@ class Daemon:
             for feed in self._feeds.values():
                 self._schedule_by(feed, states[feed.url], spread=min(due * SPREAD_PER_FEED_S, SPREAD_CAP_S))
             watchdog = asyncio.create_task(self._notifier.keep_watchdog_fed())
+            self._stories_changed.set()  # records a previous run left stale
+            summaries = asyncio.create_task(self._keep_stories_fresh())
             self._update_gauges()
             self._notifier.send("READY=1", "STATUS=" + self._status())
             log.info("daemon_started", feeds=len(self._feeds), listen=self._config.listen)
@@ -79,6 +82,7 @@ class Daemon:
             self._scheduler.shutdown(wait=False)
             svc.fetcher.refuse_new_requests()
             await self._drain()
+            summaries.cancel()  # a story left stale is refreshed by the next run
             watchdog.cancel()
             if monitor is not None:
                 await monitor.cleanup()
@@ -107,7 +111,10 @@ class Daemon:
             log.warning("reload_needs_restart", settings=kept)
         self._config = dataclasses.replace(config, **{name: getattr(self._config, name) for name in kept})
         old, self._feeds = self._feeds, {feed.url: feed for feed in config.feeds}
-        self._store.sync_feeds((feed.url, feed.name) for feed in self._feeds.values())
+        try:
+            self._store.sync_feeds((feed.url, feed.name) for feed in self._feeds.values())
+        except StoreError as exc:  # the new feeds still run; their state is written once the database takes it
+            log.error("store_failed", error=str(exc))
         if self._svc is not None:
             self._svc.fetcher.trust(feed_hosts(self._feeds.values()))
         for url in old.keys() - self._feeds.keys():
@@ -179,13 +186,32 @@ class Daemon:
         assert self._svc is not None
         try:
             result = await poll_feed(self._svc, feed)
+        except StoreError as exc:
+            result = self._unwritten(feed, exc)
         finally:
             self._polls.pop(feed.url, None)
         self._after(result)
 
+    def _unwritten(self, feed: FeedConfig, exc: StoreError) -> PollResult:
+        """A poll whose writes the database refused (a full disk, say): logged, and tried again after the
+        feed's interval, since space may come back; what was not stored is fetched again then."""
+        retry = datetime.now(UTC) + timedelta(seconds=feed.interval)
+        log.error("store_failed", feed=feed.name, url=feed.url, error=str(exc), retry_at=iso(retry))
+        return PollResult(feed, ok=False, error=str(exc), next_poll=retry)
+
+    async def _keep_stories_fresh(self) -> None:
+        """Rewrite stale story records after polls that stored articles, one refresh at a time."""
+        assert self._svc is not None
+        while True:
+            await self._stories_changed.wait()
+            self._stories_changed.clear()
+            await refresh_story_records(self._svc)
+
     def _after(self, result: PollResult) -> None:
         url = result.feed.url
         self._stored += result.stored
+        if result.stored:
+            self._stories_changed.set()
         if result.ok:
             self._failing.discard(url)
         else:

@@ -75,3 +75,22 @@ class Article:
     content_hash: str = ""
     duplicate_of: str | None = None
     story_id: str | None = None
+
+
+@dataclass(slots=True)
+class Story:
+    """The stored record of one story: several outlets' articles on one event (see seed 000)."""
+
+    id: str
+    title: str | None
+    date: str | None  # YYYY-MM-DD: the day of its first article's publication
+    sources: dict[str, int]  # publisher domain -> articles, most first
+    articles: list[str]  # article ids, in order of publication
+    summary: str
+    key_points: list[str]
+    image_url: str | None
+    image_caption: str | None
+    image_source: str | None  # the domain of the article the image comes from
+    first_seen: str  # ISO 8601, UTC: when its first article was fetched
+    updated_at: str  # when its last article was fetched
+    summarized_by: str = "extractive"  # or the model that wrote summary and key points

@@ -13,6 +13,7 @@ from structlog.contextvars import bound_contextvars
 
 from ingest.articles import Outcome, store_new_entries
 from ingest.config import Config, FeedConfig
+from ingest.digests import refresh_stories
 from ingest.feeds import FeedError, parse_feed
 from ingest.fetch import FetchError, HTTPStatusError, Response, ShuttingDown
 from ingest.logs import describe
@@ -21,7 +22,7 @@ from ingest.model import ParsedFeed
 from ingest.normalize import iso, parse_datetime
 from ingest.schedule import cache_lifetime, next_delay, retry_after_seconds
 from ingest.services import Services, fetch_policy, services
-from ingest.store import FeedState, Store
+from ingest.store import FeedState, Store, StoreError
 from ingest.workers import WorkerError
 
 log = structlog.get_logger("ingest.pipeline")
@@ -54,7 +55,19 @@ async def run_once(
     now = _now()
     feeds = [feed for feed in config.feeds if not due_only or is_due(store.feed_state(feed.url), now)]
     async with services(config, store, metrics) as svc:
-        return list(await asyncio.gather(*(poll_feed(svc, feed) for feed in feeds)))
+        results = list(await asyncio.gather(*(poll_feed(svc, feed) for feed in feeds)))
+        await refresh_story_records(svc)
+        return results
+
+
+async def refresh_story_records(svc: Services) -> None:
+    """Bring the records of the stories that changed up to date; a failure leaves them stale, no worse."""
+    try:
+        await refresh_stories(svc)
+    except StoreError as exc:  # a full disk, say: the records stay stale and are refreshed next time
+        log.error("stories_not_refreshed", error=str(exc))
+    except Exception:  # a bug of ours in a summary must not fail the run: the articles are stored
+        log.exception("stories_refresh_crashed")
 
 
 def is_due(state: FeedState, now: datetime) -> bool:
@@ -68,6 +81,8 @@ async def poll_feed(svc: Services, feed: FeedConfig) -> PollResult:
     with bound_contextvars(feed=feed.name, url=feed.url):
         try:
             return await _poll(svc, feed)
+        except StoreError:
+            raise  # the database refused a write: not this feed's fault, and no use trying the others
         except Exception as exc:  # a bug of ours must not take the other feeds down with it
             log.exception("feed_crashed")
             return _failed(svc, feed, svc.store.feed_state(feed.url), exc, _now())

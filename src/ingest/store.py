@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlite_utils import Database, Migrations
 
-from ingest.model import Article
+from ingest.model import Article, Story
 from ingest.normalize import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
@@ -29,6 +30,42 @@ migrations = Migrations("ingest")
 
 class StoreError(Exception):
     """The database cannot be opened or written; str() names the file."""
+
+
+# What an operator can do about a write SQLite refused, by the start of its error code's name.
+_WRITE_HINTS = (
+    ("SQLITE_READONLY", "the file or its folder is read-only: check their permissions and the mount"),
+    ("SQLITE_FULL", "the disk is full"),
+    ("SQLITE_IOERR", "the disk may be full or failing"),
+    ("SQLITE_CANTOPEN", "its folder must exist and be writable, for the -wal and -shm files"),
+    ("SQLITE_BUSY", f"another process held the write lock for more than {BUSY_TIMEOUT_S:g}s"),
+)
+_T = TypeVar("_T")
+
+
+def _writes(method: Callable[..., _T]) -> Callable[..., _T]:
+    """A Store method whose refused write (read-only file, full disk, I/O error) is a StoreError naming
+    the file and why, rather than a bare sqlite3 error that the callers' catch-alls would log as a crash."""
+
+    @functools.wraps(method)
+    def write(self: Store, *args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write: {_explained(exc)}") from None
+
+    return write
+
+
+def _explained(exc: sqlite3.Error) -> str:
+    """SQLite's message, and what to do about it when its error code says."""
+    name = getattr(exc, "sqlite_errorname", "")
+    hint = next((text for prefix, text in _WRITE_HINTS if name.startswith(prefix)), None)
+    return f"{exc} ({hint})" if hint else str(exc)
+
+
+class AmbiguousId(LookupError):
+    """An id prefix that matches more than one record."""
 
 
 @migrations()
@@ -152,6 +189,18 @@ def _place_stored_articles(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_story_records(db: Database) -> None:
+    # What a reader sees of a story, refreshed (off the write path) whenever `stale` says it changed.
+    for column in (
+        "title TEXT", "date TEXT", "sources TEXT", "summary TEXT", "key_points TEXT", "image_url TEXT",
+        "image_caption TEXT", "image_source TEXT", "summarized_by TEXT", "stale INTEGER NOT NULL DEFAULT 1",
+    ):
+        db.execute(f"ALTER TABLE stories ADD COLUMN {column}")
+    db.execute("CREATE INDEX stories_stale ON stories(stale) WHERE stale")
+    db.execute("CREATE INDEX stories_updated_at ON stories(updated_at)")
+
+
 def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
     db.execute(
         "INSERT INTO fingerprints (article_id, signature, shingles, duplicate_of) VALUES (?, ?, ?, ?)",
@@ -194,7 +243,9 @@ class Store:
                 migrations.apply(db)
             db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed page
             db.execute("PRAGMA foreign_keys = ON")
-        except (sqlite3.Error, OSError) as exc:
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: {_explained(exc)}") from None
+        except OSError as exc:
             raise StoreError(f"{path}: {exc}") from None
         return cls(db, path)
 
@@ -203,6 +254,7 @@ class Store:
 
     # -- feeds --------------------------------------------------------------------------------
 
+    @_writes
     def sync_feeds(self, feeds: Iterable[tuple[str, str]]) -> None:
         """Make sure every configured (url, name) has a row; names follow the configuration."""
         with self.db.atomic():
@@ -221,6 +273,7 @@ class Store:
         row = next(rows, None)
         return FeedState(**row) if row else FeedState(url)
 
+    @_writes
     def record_success(
         self,
         url: str,
@@ -242,6 +295,7 @@ class Store:
             [etag, last_modified, title, iso(at), iso(at), status, problem, iso(next_poll), url],
         )
 
+    @_writes
     def record_failure(
         self, url: str, *, error: str, status: int | None, at: datetime, next_poll: datetime
     ) -> None:
@@ -293,6 +347,7 @@ class Store:
         )
         return next(given_up, None) is not None
 
+    @_writes
     def add_article(
         self,
         article: Article,
@@ -325,7 +380,7 @@ class Store:
                     self.db.execute(
                         """INSERT INTO stories (id, first_seen, updated_at, articles) VALUES (?, ?, ?, 1)
                            ON CONFLICT(id) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at),
-                               articles = articles + 1""",
+                               articles = articles + 1, stale = 1""",
                         [article.story_id, article.fetched_at, article.fetched_at],
                     )
         except sqlite3.IntegrityError:
@@ -341,7 +396,8 @@ class Store:
                                                          first_seen)),
                    updated_at = max(updated_at, coalesce((SELECT updated_at FROM stories WHERE id = :gone),
                                                          updated_at)),
-                   articles = articles + coalesce((SELECT articles FROM stories WHERE id = :gone), 0)
+                   articles = articles + coalesce((SELECT articles FROM stories WHERE id = :gone), 0),
+                   stale = 1
                WHERE id = :keep""",
             {"gone": gone, "keep": keep},
         )
@@ -389,6 +445,7 @@ class Store:
             )
         )
 
+    @_writes
     def record_entry_failure(
         self, key: str, *, feed: str, url: str | None, reason: str, permanent: bool, at: datetime
     ) -> None:
@@ -408,6 +465,106 @@ class Store:
         for row in self.db.query(f"SELECT * FROM articles {where} ORDER BY rowid", params):
             row["tags"] = json.loads(row["tags"] or "[]")
             yield row
+
+    def article(self, key: str) -> dict[str, Any] | None:
+        """The article with this id, or with the one id that starts with `key`."""
+        row = self._by_id("articles", key, "article")
+        if row is not None:
+            row["tags"] = json.loads(row["tags"] or "[]")
+        return row
+
+    # -- stories ----------------------------------------------------------------------------------
+
+    def stale_stories(self, limit: int) -> list[str]:
+        """Stories whose articles changed since their record was last written, oldest change first."""
+        rows = self.db.execute(
+            "SELECT id FROM stories WHERE stale ORDER BY updated_at LIMIT ?", [limit]
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def is_stale(self, story_id: str) -> bool:
+        row = self.db.execute("SELECT stale FROM stories WHERE id = ?", [story_id]).fetchone()
+        return bool(row and row[0])
+
+    def story_members(self, story_id: str) -> list[dict[str, Any]]:
+        """The story's articles with what its record is made of, in order of publication."""
+        return list(
+            self.db.query(
+                """SELECT id, title, text, source, site_name, published, fetched_at, image_url,
+                          image_caption, description, duplicate_of
+                   FROM articles WHERE story_id = ? ORDER BY coalesce(published, fetched_at), rowid""",
+                [story_id],
+            )
+        )
+
+    @_writes
+    def save_story(self, story: Story, members: int) -> None:
+        """Write the story's record, made from `members` articles; it stays stale if more joined meanwhile."""
+        self.db.execute(
+            """UPDATE stories SET title = :title, date = :date, sources = :sources, summary = :summary,
+                   key_points = :key_points, image_url = :image_url, image_caption = :image_caption,
+                   image_source = :image_source, summarized_by = :summarized_by,
+                   stale = (articles != :members)
+               WHERE id = :id""",
+            {
+                "id": story.id,
+                "title": story.title,
+                "date": story.date,
+                "sources": json.dumps(story.sources, ensure_ascii=False),
+                "summary": story.summary,
+                "key_points": json.dumps(story.key_points, ensure_ascii=False),
+                "image_url": story.image_url,
+                "image_caption": story.image_caption,
+                "image_source": story.image_source,
+                "summarized_by": story.summarized_by,
+                "members": members,
+            },
+        )
+
+    def story(self, key: str) -> Story | None:
+        """The story with this id, or with the one id that starts with `key`; None if there is none."""
+        row = self._by_id("stories", key, "story")
+        return self._story(row) if row else None
+
+    def stories(self, since: str | None = None) -> Iterator[Story]:
+        """Every story, most recently updated last; only those updated at or after `since` if given."""
+        where, params = ("WHERE updated_at >= ?", [since]) if since else ("", [])
+        for row in list(self.db.query(f"SELECT * FROM stories {where} ORDER BY updated_at, id", params)):
+            yield self._story(row)
+
+    def _story(self, row: dict[str, Any]) -> Story:
+        articles = self.db.execute(
+            "SELECT id FROM articles WHERE story_id = ? ORDER BY coalesce(published, fetched_at), rowid",
+            [row["id"]],
+        ).fetchall()
+        return Story(
+            id=row["id"],
+            title=row["title"],
+            date=row["date"],
+            sources=json.loads(row["sources"] or "{}"),
+            articles=[a[0] for a in articles],
+            summary=row["summary"] or "",
+            key_points=json.loads(row["key_points"] or "[]"),
+            image_url=row["image_url"],
+            image_caption=row["image_caption"],
+            image_source=row["image_source"],
+            first_seen=row["first_seen"],
+            updated_at=row["updated_at"],
+            summarized_by=row["summarized_by"] or "extractive",
+        )
+
+    def _by_id(self, table: str, key: str, noun: str) -> dict[str, Any] | None:
+        """The row whose id is `key`, else the only one whose id starts with it (as git takes hashes)."""
+        exact = next(self.db.query(f"SELECT * FROM {table} WHERE id = ?", [key]), None)
+        if exact is not None:
+            return exact
+        # A range, not LIKE: LIKE ignores case and cannot use the primary key's index.
+        rows = list(
+            self.db.query(f"SELECT * FROM {table} WHERE id > ? AND id < ? LIMIT 2", [key, key + "\U0010ffff"])
+        )
+        if len(rows) > 1:
+            raise AmbiguousId(f"{key!r} starts more than one {noun} id; give more of it")
+        return rows[0] if rows else None
 
     def count_articles(self) -> int:
         return next(self.db.query("SELECT count(*) AS n FROM articles"))["n"]
