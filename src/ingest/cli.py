@@ -9,7 +9,8 @@ import gzip
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from ingest.logs import configure_logging
 
 # Commands import their stages when they run: `ingest --help` should not wait for trafilatura.
 if TYPE_CHECKING:
+    from ingest.model import Story
     from ingest.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -27,6 +29,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """The command line or the environment asks for something impossible."""
+
+
+class Unavailable(Exception):
+    """The database a command reads is missing or cannot be opened."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError) as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Unavailable as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("ingest: interrupted", file=sys.stderr)
         return 130
@@ -74,6 +83,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     try:
         return _once(args, config, store) if args.once else _daemon(config, store)
+    except StoreError as exc:  # a write refused: read-only file or folder, full disk
+        print(f"ingest: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         store.close()
 
@@ -102,21 +114,37 @@ def _once(args: argparse.Namespace, config: Config, store: Store) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """`ingest export`: every stored article as one JSON object per line."""
-    from ingest.render import article_json
-    from ingest.store import Store, StoreError
+    """`ingest export`: every stored article (or, with --stories, story) as one JSON object per line."""
+    from ingest.render import article_json, story_json
 
     since = _since(args.since) if args.since else None
-    try:
-        store = Store.open(_database(args), create=False)
-    except StoreError as exc:
-        print(f"ingest: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        for record in store.articles(since=since):
-            sys.stdout.write(article_json(record) + "\n")
-    finally:
-        store.close()
+    with _stored(args) as store:
+        if args.stories:
+            for story in store.stories(since=since):
+                sys.stdout.write(story_json(_current(store, story)) + "\n")
+        else:
+            for record in store.articles(since=since):
+                sys.stdout.write(article_json(record) + "\n")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """`ingest show story|article ID`: one record for people, in the seeds' layout."""
+    from ingest.render import article_text, story_text
+    from ingest.store import AmbiguousId
+
+    with _stored(args) as store:
+        try:
+            found = store.story(args.id) if args.kind == "story" else store.article(args.id)
+        except AmbiguousId as exc:
+            raise UsageError(str(exc)) from None
+        if found is None:
+            print(f"ingest: no {args.kind} with id {args.id!r} in {store.path}", file=sys.stderr)
+            return EXIT_FAILED
+        if args.kind == "article":
+            sys.stdout.write(article_text(found))
+        else:
+            sys.stdout.write(story_text(_current(store, found), store.story_members(found.id)))
     return EXIT_OK
 
 
@@ -144,6 +172,31 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 # -- helpers -----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _stored(args: argparse.Namespace) -> Iterator[Store]:
+    """The existing database, for commands that read it; a missing one is a failure, not created."""
+    from ingest.store import Store, StoreError
+
+    try:
+        store = Store.open(_database(args), create=False)
+    except StoreError as exc:
+        raise Unavailable(str(exc)) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _current(store: Store, story: Story) -> Story:
+    """The story's record, made here from its articles if none was written since the last one joined."""
+    from ingest.dedupe.summary import members_of, story_record, summarize
+
+    if story.summary and not store.is_stale(story.id):
+        return story
+    rows = store.story_members(story.id)
+    return story_record(story.id, rows, summarize(members_of(rows))) if rows else story
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -221,8 +274,15 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", parents=[common], help="write stored articles as JSON lines")
     export.add_argument("--since", metavar="ISO", help="only articles fetched at or after this time")
+    export.add_argument("--stories", action="store_true",
+                        help="stories instead of articles (with --since: those updated since)")
     export.add_argument("--format", choices=["jsonl"], default="jsonl")
     export.set_defaults(func=cmd_export)
+
+    show = commands.add_parser("show", parents=[common], help="print one story or article for people")
+    show.add_argument("kind", choices=["story", "article"])
+    show.add_argument("id", help="its id, or the start of it")
+    show.set_defaults(func=cmd_show)
 
     extract = commands.add_parser("extract", parents=[common], help="extract articles from local HTML files")
     extract.add_argument("files", nargs="+", type=Path, metavar="FILE")
