@@ -6,44 +6,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from html import escape
 from pathlib import Path
 
 import pytest
 
 from conftest import run_ingest
 from localsite import LocalSite
+from storysite import serve_reports
 
 EVENT = "g5w:israel_indicts_palestinian_teenage_girl_who_punched_soldier_army"
 UNRELATED = "basil:01c59743-7082-44fc-8414-3c04126f470f_1"
 DAY = re.compile(r"\d\d-\d\d-\d{4}")
-
-
-def _page(report: dict, image: str) -> str:
-    body = "".join(f"<p>{escape(p)}</p>" for p in report["text"].split("\n") if p.strip())
-    return (
-        f"<html><head><title>{escape(report['title'])} - The Local Ledger</title>"
-        f"<meta property='og:image' content='{image}'></head><body>"
-        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
-        f"<article><h1>{escape(report['title'])}</h1>"
-        f"<figure><img src='{image}'><figcaption>Photo of {escape(report['title'][:40])}</figcaption></figure>"
-        f"{body}</article><footer><p>Copyright 2018 All rights reserved.</p></footer></body></html>"
-    )
-
-
-def _serve(site: LocalSite, reports: list[dict]) -> str:
-    items = []
-    for n, report in enumerate(reports):
-        url = site.add(f"/news/{n}.html", _page(report, site.url(f"/img/{n}.jpg")))
-        when = datetime.fromisoformat(report["published"][:10]).replace(hour=9 + n, tzinfo=UTC)
-        items.append(
-            f"<item><title>{escape(report['title'])}</title><link>{url}</link><guid>{url}</guid>"
-            f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate></item>"
-        )
-    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'
-    return site.add("/feed.xml", rss, "application/rss+xml")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +29,7 @@ def built(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     unrelated = next(r for r in rows if r["id"] == UNRELATED)
     tmp = tmp_path_factory.mktemp("show")
     with LocalSite("127.0.0.1") as one, LocalSite("127.0.0.2") as two:
-        feeds = [_serve(one, [*event[:4], unrelated]), _serve(two, event[4:])]
+        feeds = [serve_reports(one, [*event[:4], unrelated]), serve_reports(two, event[4:])]
         config = tmp / "feeds.yaml"
         config.write_text("min_host_gap: 0s\nfeeds:\n" + "".join(f"  - {f}\n" for f in feeds))
         done = run_ingest("--once", "--config", str(config), cwd=tmp)

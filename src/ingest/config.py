@@ -55,6 +55,16 @@ class FeedConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SummarizerConfig:
+    """An OpenAI-compatible chat API that writes story summaries and key points (off unless configured)."""
+
+    base_url: str  # up to and including the version: http://127.0.0.1:11434/v1
+    model: str
+    api_key_env: str | None = None  # the environment variable holding the key; none for a local server
+    timeout: float = 60.0  # one request, the answer included
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole of feeds.yaml."""
 
@@ -67,6 +77,7 @@ class Config:
     min_host_gap: float = 1.0  # seconds between the starts of two requests to one host
     shutdown_grace: float = 20.0  # seconds in-flight work may take to finish on SIGTERM
     listen: tuple[str, int] | None = None  # where /healthz and /metrics are served, if anywhere
+    summarizer: SummarizerConfig | None = None
 
 
 # ---------------------------------------------------------------- value parsers (pure)
@@ -367,7 +378,35 @@ _TOP_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "shutdown_grace": _field(_duration(0.0)),
     "listen": _field(parse_listen),
 }
-_TOP_KEYS = {"database", "defaults", "feeds", *_TOP_FIELDS}
+_TOP_KEYS = {"database", "defaults", "feeds", "summarizer", *_TOP_FIELDS}
+
+
+def _env_name(value: object) -> str:
+    name = _text(value)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"not an environment variable name: {_show(name)}")
+    return name
+
+
+_SUMMARIZER_FIELDS: dict[str, Callable[[Node, str], object]] = {
+    "base_url": _field(_url),
+    "model": _field(_text),
+    "api_key_env": _field(_env_name),
+    "timeout": _field(_duration(0.001)),
+}
+
+
+def _summarizer(node: Node) -> SummarizerConfig:
+    pairs = _mapping(node, "summarizer", set(_SUMMARIZER_FIELDS))
+    for required in ("base_url", "model"):
+        if required not in pairs:
+            raise _Invalid(node, f"summarizer.{required}", "required key is missing")
+    settings = {
+        name: parse(pairs[name][1], f"summarizer.{name}")
+        for name, parse in _SUMMARIZER_FIELDS.items()
+        if name in pairs
+    }
+    return SummarizerConfig(**settings)  # type: ignore[arg-type]
 
 
 def _settings(key: str, pairs: dict[str, tuple[Node, Node]]) -> dict[str, object]:
@@ -432,6 +471,8 @@ def _config(root: Node, path: Path) -> Config:
     if "database" in top:
         database = Path(str(_check(_text, top["database"][1], "database"))).expanduser()
     extra = {name: parse(top[name][1], name) for name, parse in _TOP_FIELDS.items() if name in top}
+    if "summarizer" in top:
+        extra["summarizer"] = _summarizer(top["summarizer"][1])
     database = path.parent / database
     return Config(path=path, database=database, feeds=feeds, **extra)  # type: ignore[arg-type]
 

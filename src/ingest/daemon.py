@@ -25,7 +25,9 @@ from ingest.store import FeedState, Store, StoreError
 log = structlog.get_logger("ingest.daemon")
 
 # Settings a reload cannot change under a running process; they wait for a restart.
-RESTART_ONLY = ("database", "max_connections", "max_per_host", "user_agent", "min_host_gap", "listen")
+RESTART_ONLY = (
+    "database", "max_connections", "max_per_host", "user_agent", "min_host_gap", "listen", "summarizer",
+)
 # Feeds due at start-up are spread out rather than polled at once: half a second per due feed,
 # at most a minute, and at most a tenth of the feed's interval.
 SPREAD_PER_FEED_S = 0.5

@@ -1,18 +1,24 @@
-"""Story records kept fresh: stale stories are read, summarised in the worker pool (or by the
-configured model), and written back, in batches, off the path that stores articles."""
+"""Story records kept fresh: stale stories are read, summarised in the worker pool (and by the
+configured model, if any), and written back, in batches, off the path that stores articles."""
 
 from __future__ import annotations
 
-import structlog
+import asyncio
+from collections.abc import Sequence
 
-from ingest.dedupe.summary import members_of, story_record, summarize_many
+import structlog
+from structlog.contextvars import bound_contextvars
+
+from ingest.dedupe.summary import Digest, Member, members_of, story_record, summarize_many
 from ingest.services import Services
+from ingest.summarizer import Summarizer, SummarizerError
 from ingest.workers import WorkerError
 
 log = structlog.get_logger("ingest.digests")
 
 BATCH = 16  # stories per trip to a worker
 SUMMARY_TIMEOUT_S = 60.0
+MODEL_CALLS = 4  # requests to the summarising model at once
 
 
 async def refresh_stories(svc: Services) -> int:
@@ -20,18 +26,38 @@ async def refresh_stories(svc: Services) -> int:
     written: set[str] = set()
     while batch := [s for s in svc.store.stale_stories(BATCH + len(written)) if s not in written]:
         batch = batch[:BATCH]
-        members = {story_id: svc.store.story_members(story_id) for story_id in batch}
+        rows = {story_id: svc.store.story_members(story_id) for story_id in batch}
+        members = [members_of(story_rows) for story_rows in rows.values()]
         try:
-            digests = await svc.pool.run(
-                summarize_many, [members_of(rows) for rows in members.values()], timeout=SUMMARY_TIMEOUT_S
-            )
+            digests = await svc.pool.run(summarize_many, members, timeout=SUMMARY_TIMEOUT_S)
         except WorkerError as exc:
             log.error("stories_not_summarized", stories=batch, error=str(exc))
             return len(written)
-        for (story_id, rows), digest in zip(members.items(), digests, strict=True):
+        if svc.summarizer is not None:
+            gate = asyncio.Semaphore(MODEL_CALLS)
+            calls = (_by_model(svc.summarizer, gate, *args) for args in zip(batch, members, digests, strict=True))
+            answers = await asyncio.gather(*calls)
+        else:
+            answers = [(digest, "extractive") for digest in digests]
+        for (story_id, story_rows), (digest, by) in zip(rows.items(), answers, strict=True):
             if digest is not None:
-                svc.store.save_story(story_record(story_id, rows, digest), members=len(rows))
+                svc.store.save_story(story_record(story_id, story_rows, digest, by), members=len(story_rows))
             written.add(story_id)
     if written:
         log.info("stories_summarized", stories=len(written))
     return len(written)
+
+
+async def _by_model(
+    model: Summarizer, gate: asyncio.Semaphore, story_id: str, members: Sequence[Member], digest: Digest | None
+) -> tuple[Digest | None, str]:
+    """The model's digest of one story and its name, or the extractive one if the model fails."""
+    if digest is None:
+        return None, "extractive"
+    async with gate:
+        try:
+            return await model.digest(members, digest), model.config.model
+        except SummarizerError as exc:
+            with bound_contextvars(story=story_id):
+                log.warning("summary_fallback", error=str(exc), kept="extractive")
+            return digest, "extractive"

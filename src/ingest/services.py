@@ -6,7 +6,7 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,6 +20,7 @@ from ingest.language import load_model
 from ingest.logs import quiet_libraries
 from ingest.metrics import Metrics
 from ingest.store import Store
+from ingest.summarizer import Summarizer
 from ingest.workers import WorkerPool
 
 log = structlog.get_logger("ingest.services")
@@ -36,6 +37,7 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     # Entry URLs being processed now: two feeds listing one article fetch it once.
     in_flight: set[str] = field(default_factory=set)
+    summarizer: Summarizer | None = None  # the configured model for story summaries, if any
 
 
 @asynccontextmanager
@@ -56,8 +58,9 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
     # Records are built on the event loop; loading the language model there would stall it for a second.
     await asyncio.to_thread(load_model)
     deduper = await load_deduper(store)
-    async with fetcher, pool:
-        yield Services(store, fetcher, pool, deduper, metrics or Metrics())
+    model = Summarizer(config.summarizer) if config.summarizer else nullcontext()
+    async with fetcher, pool, model as summarizer:
+        yield Services(store, fetcher, pool, deduper, metrics or Metrics(), summarizer=summarizer)
 
 
 async def load_deduper(store: Store) -> Deduper:
