@@ -460,6 +460,10 @@ LINE_EXAMPLES = {
     ],
     r"copyrights?( notice| policy| statement| information)?": ["Copyright", "Copyright Policy"],
     r".{0,80}all rights reserved\W*": ["The Daily Ledger Ltd. All rights reserved."],
+    r"(copyright|©).{0,120}may not be (re)?published, broadcast, rewritten,? or redistributed\W*": [
+        "Copyright 2018 The Associated Press. All rights reserved. This material may not be published, "
+        "broadcast, rewritten or redistributed.",
+    ],
     r".{0,80}(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados)\W*": [
         "Süddeutsche Zeitung GmbH, Alle Rechte vorbehalten", "Le Monde - Tous droits réservés",
     ],

@@ -101,6 +101,8 @@ BOILERPLATE_LINES = (
     r"(all rights reserved|©|\(?c\) ?\d{4}|copyright ?(©|\(c\)|\d{4}|:)).{0,80}",
     r"copyrights?( notice| policy| statement| information)?",
     r".{0,80}all rights reserved\W*",
+    # the wire services' notice under every copy: "Copyright 2018 The Associated Press. All rights ..."
+    r"(copyright|©).{0,120}may not be (re)?published, broadcast, rewritten,? or redistributed\W*",
     r".{0,80}(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados)\W*",
     r".{0,80}(tutti i diritti riservati|todos os direitos reservados|alle rechten voorbehouden)\W*",
     # the same in other languages
