@@ -88,8 +88,8 @@ async def test_a_50_mb_feed_is_refused_by_size(site: LocalSite, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("body", "content_type", "reason"),
     [
-        (binary_junk(), "application/octet-stream", "not a feed"),
-        (binary_junk(), RSS, "not a feed"),
+        (binary_junk(), "application/octet-stream", "not a feed: no XML element"),
+        (binary_junk(), RSS, "not a feed: no XML element"),
         (HTML_PAGE, "text/html; charset=utf-8", "not a feed: an HTML page"),
     ],
     ids=["binary junk", "binary junk labelled RSS", "an HTML page"],
@@ -102,6 +102,7 @@ async def test_not_a_feed(
     polled = await poll_beside_good(site, tmp_path, {"url": url})
 
     assert_failed(polled, reason)
+    assert polled.results["hostile"].error.isprintable()  # no junk bytes echoed into the one-line error
 
 
 async def test_a_truncated_feed_keeps_the_entries_before_the_break(site: LocalSite, tmp_path: Path) -> None:

@@ -62,6 +62,8 @@ _ROOT_START = re.compile(r"[A-Za-z0-9_]")
 _NAME = re.compile(r"[^\s/>]+")
 # What can hide or end a declaration: quoted literals, comments, the internal subset's brackets, '>'.
 _DECL_TOKEN = re.compile(r"""["'\[\]>]|<!--""")
+# A root element's name worth showing: ASCII, since the prolog scan reads UTF-8 as Latin-1.
+_XML_NAME = re.compile(r"[A-Za-z_][\w.:-]{0,99}", re.ASCII)
 # Pages start with one of these even when the server sends only a fragment.
 _HTML_ROOTS = frozenset({"html", "head", "body"})
 
@@ -207,6 +209,8 @@ def _local(name: str) -> str:
 def _what(root: str) -> str:
     if _local(root) == "opml":
         return "an OPML document"
+    if not _XML_NAME.fullmatch(root):  # junk after a '<': never echo hostile bytes into a one-line error
+        return "no XML element"
     return f"XML with root element <{root}>"
 
 
