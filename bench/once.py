@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -26,6 +25,8 @@ import trafilatura
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the loopback test server and fixture finder, shared with the tests
+from proctree import watch_memory  # beside this script
+
 from fixturedir import NOT_FOUND, find_fixtures
 from localsite import LocalSite
 
@@ -65,54 +66,12 @@ def _run_ingest(config: Path) -> tuple[float, int, int]:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    peak = _watch_memory(proc)
+    peak = watch_memory(proc)
     out, _ = proc.communicate()
     elapsed = time.perf_counter() - started
     summary = out.strip().splitlines()[-1]
     stored = int(summary.split(";")[1].split()[0])
     return elapsed, peak, stored
-
-
-def _watch_memory(proc: subprocess.Popen[str]) -> int:
-    """Sample the resident memory of `proc` and its descendants until it exits; the highest sum."""
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, sum(_resident(pid) for pid in _tree(proc.pid)))
-            time.sleep(0.05)
-
-    watcher = threading.Thread(target=sample, daemon=True)
-    watcher.start()
-    proc.wait()
-    done.set()
-    watcher.join()
-    return peak
-
-
-def _tree(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
-            try:
-                todo += [int(child) for child in task.read_text().split()]
-            except OSError:
-                pass
-    return found
-
-
-def _resident(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 def _pages(fixtures: Path, count: int) -> list[bytes]:

@@ -12,7 +12,7 @@ import gzip
 import random
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -90,19 +90,22 @@ def billion_laughs(one_line: bool) -> bytes:
     return (
         f'<?xml version="1.0"?>{sep}<!DOCTYPE rss [{sep}{sep.join(decls)}{sep}]>{sep}'
         '<rss version="2.0"><channel><title>Laughs &lol9;</title>'
-        "<item><title>i &lol9;</title><guid>urn:l:1</guid><description>&lol9;</description></item>"
+        f"<item><title>i &lol9;</title><guid>urn:laughs:{one_line}</guid><description>&lol9;</description></item>"
         "</channel></rss>"
     ).encode()
 
 
 def external_entity_feeds(secret: str, dtd: str) -> list[bytes]:
     """Feeds that would read `secret` through an external entity, a remote DTD or a parameter entity."""
-    tail = '<rss version="2.0"><channel><title>t</title><item><title>&x;</title><guid>urn:x</guid></item>'
-    return [
-        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "{secret}">]>{tail}</channel></rss>'.encode(),
-        f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "{dtd}">{tail}</channel></rss>'.encode(),
-        f'<!DOCTYPE rss [<!ENTITY % r SYSTEM "{dtd}"> %r;]>{tail}</channel></rss>'.encode(),
+    prologs = [
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "{secret}">]>',
+        f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "{dtd}">',
+        f'<!DOCTYPE rss [<!ENTITY % r SYSTEM "{dtd}"> %r;]>',
     ]
+    item = (
+        '<rss version="2.0"><channel><title>t</title><item><title>&x;</title><guid>urn:xxe:{n}</guid></item>'
+    )
+    return [f"{prolog}{item.format(n=n)}</channel></rss>".encode() for n, prolog in enumerate(prologs)]
 
 
 def binary_junk(size: int = 200_000) -> bytes:
@@ -164,10 +167,11 @@ def streamer(total: int | None, content_type: str = "application/rss+xml", chunk
         response.enable_chunked_encoding()
         await response.prepare(request)
         sent = 0
-        while total is None or sent < total:
-            await response.write(piece)  # ends with an error when the client hangs up
-            sent += len(piece)
-        await response.write_eof()
+        with suppress(ConnectionError):  # the client hanging up is how this ends, for an endless body
+            while total is None or sent < total:
+                await response.write(piece)
+                sent += len(piece)
+            await response.write_eof()
         return response
 
     return handler
@@ -179,10 +183,12 @@ def dripper(every: float = 1.0, content_type: str = "application/rss+xml") -> Ha
     async def handler(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": content_type})
         await response.prepare(request)
-        await response.write(b"<")
-        while True:
-            await asyncio.sleep(every)
-            await response.write(b"x")
+        with suppress(ConnectionError):  # the client hanging up is how this ends
+            await response.write(b"<")
+            while True:
+                await asyncio.sleep(every)
+                await response.write(b"x")
+        return response
 
     return handler
 
