@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from datasketch import LeanMinHash, MinHash
 
-from ingest.dedupe.fingerprint import from_bytes, signature, to_bytes
+from ingest.dedupe.fingerprint import from_bytes, shingles, signature, signature_of, sketch, to_bytes
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
 from ingest.dedupe.stories import StoryArticle, StoryClusterer
 
@@ -68,6 +69,27 @@ def test_index_survives_a_restart_through_rows(texts: list[str]) -> None:
     assert restored.duplicate_of("copy") == "a2"
     assert restored.add("later", texts[2] + FOOTER) == "a2"
     assert restored.add("new", texts[7]) is None
+
+
+def test_a_sketch_made_elsewhere_finds_what_the_text_finds(texts: list[str]) -> None:
+    # The daemon makes sketches in worker processes; they must index exactly as the text would.
+    by_text, by_sketch = NearDuplicateIndex(), NearDuplicateIndex()
+    for i, text in enumerate([*texts[:4], HEADER + texts[2], texts[1] + FOOTER]):
+        made = sketch(text)
+        assert made is not None and made.shingles == len(shingles(text))
+        assert by_sketch.add(f"a{i}", "", made) == by_text.add(f"a{i}", text)
+    assert list(by_sketch.rows()) == list(by_text.rows())
+    assert [r.duplicate_of for r in by_sketch.rows()] == [None, None, None, None, "a2", "a1"]
+
+
+def test_signatures_are_datasketchs_own_whichever_half_makes_them(texts: list[str]) -> None:
+    # Stored signatures must stay comparable: ours equal datasketch's default MinHash, bit for bit.
+    for text in texts[:20]:
+        reference = MinHash(num_perm=128, seed=1, scheme="affine32")
+        reference.update_batch([g.encode() for g in shingles(text)])
+        made = sketch(text)
+        assert made is not None
+        assert to_bytes(signature_of(made)) == to_bytes(signature(text)) == to_bytes(LeanMinHash(reference))
 
 
 def test_signature_bytes_round_trip(texts: list[str]) -> None:

@@ -52,7 +52,9 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
     )
     pool = WorkerPool(
         size=os.cpu_count() or 2,
-        preload=["ingest.extract.article", "ingest.feeds", "ingest.dedupe.summary"],
+        preload=[
+            "ingest.extract.article", "ingest.feeds", "ingest.dedupe.shingles", "ingest.dedupe.summary"
+        ],
         initializer=quiet_libraries,
     )
     # Records are built on the event loop; loading the language model there would stall it for a second.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ingest.dedupe.fingerprint import Sketch
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
 from ingest.dedupe.stories import WINDOW_DAYS, StoryArticle, StoryClusterer
 from ingest.model import Article
@@ -62,13 +63,19 @@ class Deduper:
                 deduper.clusterer.restore(story_article(record), record["story_id"])
         return deduper
 
-    def place(self, article: Article, same_text: tuple[str, str | None] | None = None) -> Placement:
+    def place(
+        self,
+        article: Article,
+        same_text: tuple[str, str | None] | None = None,
+        sketch: Sketch | None = None,
+    ) -> Placement:
         """Decide the article's original and story. `same_text` is a stored article with the very same
-        text (found by content hash), as (its original's id, that original's story): no index needed."""
+        text (found by content hash), as (its original's id, that original's story): no index needed.
+        `sketch` is the text's near-duplicate sketch if it was made elsewhere (in a worker)."""
         if same_text is not None:
             original, fingerprint = same_text[0], None
         else:
-            original = self.index.add(article.id, article.text)
+            original = self.index.add(article.id, article.text, sketch)
             fingerprint = self.index.row(article.id)
         story = None
         if original is not None:

@@ -1,30 +1,22 @@
-"""Word shingles and MinHash signatures of article text, for near-duplicate detection."""
+"""MinHash signatures of article text, for near-duplicate detection."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
-SHINGLE_WORDS = 5  # long enough that two unrelated texts rarely share one, short enough to survive edits
+from ingest.dedupe.shingles import SHINGLE_WORDS, Sketch, sha1_hash32, shingles, sketch, words
+
+# shingles.py's names too: callers need not know which half of the work lives where.
+__all__ = [
+    "SHINGLE_WORDS", "Sketch", "from_bytes", "jaccard", "shingles", "signature", "signature_of", "sketch",
+    "to_bytes", "words",
+]
+
 NUM_PERM = 128
 # Seed and hashing scheme are part of the stored format: signatures made otherwise are not comparable.
 SEED = 1
 SCHEME = "affine32"
-
-_WORDS = re.compile(r"\w+")
-
-
-def words(text: str) -> list[str]:
-    """The text's words, lower-cased, without punctuation (quotes and dashes differ between copies)."""
-    return _WORDS.findall(text.lower())
-
-
-def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
-    """The set of `size`-word runs of the text."""
-    tokens = words(text)
-    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
 def signature(text: str, num_perm: int = NUM_PERM) -> LeanMinHash | None:
@@ -32,9 +24,16 @@ def signature(text: str, num_perm: int = NUM_PERM) -> LeanMinHash | None:
     grams = shingles(text)
     if not grams:
         return None
-    sketch = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
-    sketch.update_batch([g.encode() for g in grams])
-    return LeanMinHash(sketch)
+    hashes = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, hashfunc=sha1_hash32)
+    hashes.update_batch([g.encode() for g in grams])
+    return LeanMinHash(hashes)
+
+
+def signature_of(made: Sketch) -> LeanMinHash:
+    """The MinHash of a sketch's shingle hashes: the same as `signature` of its text."""
+    hashes = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=int)  # already hashed
+    hashes.update_batch(np.frombuffer(made.hashes, dtype="<u4").tolist())
+    return LeanMinHash(hashes)
 
 
 def to_bytes(sig: LeanMinHash) -> bytes:

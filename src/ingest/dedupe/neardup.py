@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from datasketch import LeanMinHash, MinHashLSH
 
-from ingest.dedupe.fingerprint import NUM_PERM, from_bytes, shingles, signature, to_bytes
+from ingest.dedupe.fingerprint import NUM_PERM, Sketch, from_bytes, signature_of, to_bytes
+from ingest.dedupe.shingles import sketch as make_sketch
 
 MIN_JACCARD = 0.2
 MIN_CONTAINMENT = 0.7
@@ -57,14 +58,17 @@ class NearDuplicateIndex:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def add(self, article_id: str, text: str) -> str | None:
-        """Index the text; return the id of the original it copies, or None if it is new."""
-        grams = shingles(text)
-        if len(grams) < MIN_SHINGLES or article_id in self._rows:
-            return self._rows[article_id].duplicate_of if article_id in self._rows else None
-        sig = signature(text)
-        original = self._original(sig, len(grams))
-        self._insert(FingerprintRow(article_id, to_bytes(sig), len(grams), original), sig)
+    def add(self, article_id: str, text: str, sketch: Sketch | None = None) -> str | None:
+        """Index the text; return the id of the original it copies, or None if it is new. `sketch`, if
+        given, is the text's, made elsewhere (in a worker) so that the caller's thread does not pay."""
+        if article_id in self._rows:
+            return self._rows[article_id].duplicate_of
+        sketch = sketch or make_sketch(text)
+        if sketch is None or sketch.shingles < MIN_SHINGLES:
+            return None
+        sig = signature_of(sketch)
+        original = self._original(sig, sketch.shingles)
+        self._insert(FingerprintRow(article_id, to_bytes(sig), sketch.shingles, original), sig)
         return original
 
     def duplicate_of(self, article_id: str) -> str | None:
