@@ -147,6 +147,7 @@ def _url(value: object) -> str:
     url = value.strip()
     if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         raise ValueError(f"not a URL: {_show(value)} (empty, or has spaces or control characters)")
+    _encodable(url)
     try:
         parts = urlsplit(url)
         parts.port  # raises on a port that is not a number in range
@@ -176,7 +177,16 @@ def _text(value: object) -> str:
         raise ValueError("must not be empty")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError("must not contain control characters or line breaks")
+    _encodable(value)
     return value.strip()
+
+
+def _encodable(value: str) -> None:
+    """A lone surrogate ("\\ud800" in a quoted string) is valid YAML, but no file name, header or SQL text."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"not valid Unicode text: {_show(value)} (a lone surrogate)") from None
 
 
 _CSS = GenericTranslator()
@@ -193,6 +203,8 @@ def parse_selector(value: object) -> str:
         etree.XPath(_CSS.css_to_xpath(selector))(etree.Element("html"))
     except (SelectorError, etree.XPathError) as e:
         raise ValueError(f"not a CSS selector: {_show(selector)} ({e})") from None
+    except RecursionError:  # cssselect and lxml recurse once per combinator
+        raise ValueError(f"not a CSS selector: {_show(selector)} (nested too deeply)") from None
     return selector
 
 
@@ -266,7 +278,14 @@ _MAP, _SEQ, _NULL = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.
 
 def _construct(node: ScalarNode) -> object:
     # a fresh SafeConstructor per scalar: no shared state, and it only knows the safe tags
-    return yaml.constructor.SafeConstructor().construct_object(node)
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except (ValueError, KeyError, AttributeError) as e:
+        # SafeConstructor's own failures on an explicitly tagged scalar ("!!timestamp nope", "!!bool maybe")
+        # and on an integer longer than Python converts (4300 digits)
+        tag = node.tag.rpartition(":")[2]
+        problem = f"not a valid {tag}: {_show(node.value)}"
+        raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from e
 
 
 def _node_kind(node: Node) -> str:
