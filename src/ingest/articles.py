@@ -26,6 +26,7 @@ from ingest.logs import describe
 from ingest.model import Entry, Extracted
 from ingest.normalize import build_article, canonical_url, entry_key
 from ingest.services import Services, fetch_policy
+from ingest.store import StoreError
 from ingest.workers import WorkerError
 
 log = structlog.get_logger("ingest.articles")
@@ -66,6 +67,8 @@ async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Ou
     svc.metrics.queue_depth.inc()
     try:
         return await _store_entry(svc, feed, entry, link)
+    except StoreError:
+        raise  # the database refused a write: the poll stops, and what was not stored is tried again
     except Exception:  # a bug of ours in one article must not fail the feed
         with bound_contextvars(url=entry.link or feed.url):
             log.exception("article_crashed")

@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """`ingest`: the daemon; `ingest --once`: poll every feed (or every due one) once and report."""
+    from ingest.language import ModelUnavailable
     from ingest.store import Store, StoreError
 
     if args.due and not args.once:
@@ -83,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     try:
         return _once(args, config, store) if args.once else _daemon(config, store)
-    except StoreError as exc:  # a write refused: read-only file or folder, full disk
+    except (StoreError, ModelUnavailable) as exc:  # a write refused: read-only file or folder, full disk
         print(f"ingest: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from functools import cache
 from typing import Any
 
@@ -29,9 +30,17 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     return language if sure else declared  # templates declare "en" on articles in other languages
 
 
+class ModelUnavailable(Exception):
+    """The language model cannot be loaded; str() says where and why."""
+
+
 def load_model() -> None:
     """Load the detector's model now (about a second), not during the first record an event loop builds."""
-    _identifier()
+    try:
+        _identifier()
+    except OSError as exc:  # py3langid unpacks the model into a temporary file: a full or read-only disk
+        where = tempfile.gettempdir()
+        raise ModelUnavailable(f"cannot load the language model, unpacked into {where}: {exc.strerror or exc}") from None
 
 
 @cache
