@@ -22,6 +22,11 @@ from aiohttp import web
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
+from ingest.config import Config, FeedConfig
+from ingest.pipeline import PollResult, poll_feed
+from ingest.services import services
+from ingest.store import Store
+from ingest.workers import WorkerPool
 from localsite import Handler, LocalSite
 
 # The issue's bound for one hostile case; a hang guard here, not a measurement (bench/hostile.py measures).
@@ -212,7 +217,7 @@ def silent_server(host: str = "127.0.0.1") -> Iterator[str]:
 class Polled:
     """What one pipeline run over a hostile feed and the good one did."""
 
-    results: dict[str, object]  # feed name -> PollResult
+    results: dict[str, PollResult]  # by feed name
     events: list[dict] = field(default_factory=list)
     articles: list[dict] = field(default_factory=list)
 
@@ -227,11 +232,6 @@ async def poll_beside_good(site: LocalSite, tmp_path: Path, *hostile: dict) -> P
     """Poll the `hostile` feeds (FeedConfig keyword dicts) and a good feed on `site`, as `ingest --once` does.
 
     The poll itself must end within CASE_SECONDS (the services open first, outside the bound)."""
-    from ingest.config import Config, FeedConfig
-    from ingest.pipeline import poll_feed
-    from ingest.services import services
-    from ingest.store import Store
-
     good = FeedConfig(
         url=site.add("/good.xml", good_feed(), "application/rss+xml"), name="good", full_text=False
     )
@@ -254,6 +254,6 @@ async def poll_beside_good(site: LocalSite, tmp_path: Path, *hostile: dict) -> P
         store.close()
 
 
-async def _warm(pool: object) -> None:
+async def _warm(pool: WorkerPool) -> None:
     """Start two workers before the clock runs: the first start of the fork server is not the case's cost."""
-    await asyncio.gather(*(pool.run(abs, -1, timeout=60) for _ in range(2)))  # type: ignore[attr-defined]
+    await asyncio.gather(*(pool.run(abs, -1, timeout=60) for _ in range(2)))

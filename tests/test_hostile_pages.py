@@ -148,7 +148,8 @@ PARAGRAPHS = [
 async def _stored_text(site: LocalSite, tmp_path: Path, body: bytes, content_type: str) -> str:
     site.add("/page.html", body, content_type)
     polled = await poll_page(site, tmp_path, "/page.html")
-    assert polled.results["hostile"].stored == 1, polled.logged("article_failed", "hostile")
+    problems = polled.logged("article_failed", "hostile") + polled.logged("article_crashed", "hostile")
+    assert polled.results["hostile"].stored == 1, problems
     (article,) = polled.stored(site.url("/links.xml"))
     assert article["title"] == "Café society"
     return article["text"]
