@@ -181,6 +181,9 @@ class Fetcher:
             raise FetchError(str(url), f"cannot connect: {exc.os_error}") from None
         except (aiohttp.InvalidURL, ValueError) as exc:
             raise FetchError(str(url), f"invalid URL: {exc}") from None
+        except aiohttp.ClientResponseError as exc:
+            # aiohttp's "400" for a response it cannot parse, e.g. a Content-Encoding it cannot decode.
+            raise FetchError(str(url), f"unreadable response: {exc.message}") from None
         except aiohttp.ClientError as exc:
             raise FetchError(str(url), f"{type(exc).__name__}: {exc}") from None
 
