@@ -234,25 +234,23 @@ def _bodiless(html: str) -> bool:
     return not doc.findall("body") and not doc.findall("head")
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="fragment.py: lxml's 'too many bodies' assertion escapes"
-)
 @pytest.mark.parametrize("html", ["<html>", "<html></html>", "<html/>", "<html><!-- c --></html>"])
 def test_a_fragment_that_is_only_an_html_tag_is_an_extraction_error(html: str) -> None:
-    # Found by the property above: lxml.html.fragment_fromstring asserts there is one body, and
-    # extract_fragment lets the AssertionError out, so an entry whose content is "<html>" crashes its article.
+    # Found by the property above: lxml.html.fragment_fromstring asserts there is one body; an entry
+    # whose content is "<html>" crashed its article until extract_fragment caught it.
     with pytest.raises(ExtractionError):
         extract_fragment(html)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError, reason="fragment.py: lxml refuses control characters in .text"
-)
 @pytest.mark.parametrize("html", ["<article>\x1f", "<div>\x0b</div>", "<li>\x07</li>"])
 def test_a_fragment_with_control_characters_is_text_or_an_extraction_error(html: str) -> None:
-    # Found by the property above: _mark_html assigns el.text and el.tail, which lxml refuses to hold C0
-    # control characters (ValueError "All strings must be XML compatible"), so the entry's article crashes.
+    # Found by the property above: lxml refuses C0 control characters in the el.text and el.tail that
+    # _mark_html assigns (ValueError "All strings must be XML compatible"); they are removed first.
     try:
         extract_fragment(html)
     except ExtractionError:
         pass
+
+
+def test_control_characters_leave_the_text_around_them() -> None:
+    assert extract_fragment("<p>The bell\x07 rang <b>twice\x1b</b>.</p>").text == "The bell rang twice."

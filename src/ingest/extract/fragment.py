@@ -22,6 +22,8 @@ _BLOCK = frozenset(
 _PARAGRAPH = "\ue000"
 _LINE = "\ue001"
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# C0 controls other than tab and line breaks: lxml refuses to hold them in a text it is given.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def extract_fragment(html: str, url: str | None = None) -> Extracted:
@@ -29,8 +31,8 @@ def extract_fragment(html: str, url: str | None = None) -> Extracted:
     if not html.strip():
         raise ExtractionError("entry has no content")
     try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
-    except (etree.ParserError, ValueError) as exc:
+        root = lxml.html.fragment_fromstring(_CONTROL.sub("", html), create_parent="div")
+    except (etree.ParserError, ValueError, AssertionError) as exc:  # "<html>" alone fails an assert
         raise ExtractionError(f"entry content is not HTML: {exc}") from None
     etree.strip_elements(root, *_DROP, with_tail=False)
     text = _mark_html(root) if len(root) else _mark_plain(root.text or "")
