@@ -99,6 +99,7 @@ feeds:
     max_redirects: 0
     max_entries: 5
     extract_timeout: 1m
+    max_elements: 2000
   - url: https://c.example/feed
     tags: local
 """,
@@ -120,6 +121,7 @@ feeds:
         max_redirects=0,
         max_entries=5,
         extract_timeout=60.0,
+        max_elements=2000,
     )
     assert c.tags == ("news", "world", "local") and c.interval == 900.0
 
@@ -388,6 +390,7 @@ def test_duplicate_feed_urls_name_both_lines(tmp_path: Path) -> None:
         ("max_redirects: -1", "max_redirects", "at least 0"),
         ("max_entries: '5'", "max_entries", "whole number"),
         ("max_entries: 2.5", "max_entries", "whole number"),
+        ("max_elements: 0", "max_elements", "at least 1"),
         ("max_entries: 0", "max_entries", "at least 1"),
         ("tags: {a: 1}", "tags", "list of strings"),
         ("name: ''", "name", "empty"),

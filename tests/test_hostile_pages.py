@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import compression_utils
+
 from hostile import (
     GOOD_TEXTS,
     Polled,
@@ -20,7 +21,6 @@ from hostile import (
     rss,
     streamer,
 )
-
 from localsite import LocalSite
 
 LIMIT = f"body exceeds {10 * 1024**2} bytes"
@@ -101,6 +101,12 @@ async def test_too_many_elements_are_refused_before_parsing(
     site.add("/huge.html", body)
 
     assert_page_failed(await poll_page(site, tmp_path, "/huge.html"), "elements")
+
+
+async def test_a_feeds_max_elements_is_the_limit(site: LocalSite, tmp_path: Path) -> None:
+    site.add("/long.html", many_paragraphs(300))
+
+    assert_page_failed(await poll_page(site, tmp_path, "/long.html", max_elements=200), "elements")
 
 
 async def test_the_extraction_deadline_kills_a_slow_extraction(site: LocalSite, tmp_path: Path) -> None:

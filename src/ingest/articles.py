@@ -130,7 +130,7 @@ async def _article_source(svc: Services, feed: FeedConfig, entry: Entry) -> tupl
         if media_type and media_type not in HTML_TYPES:
             raise NotHTML(f"{page.url}: content type {media_type!r} is not HTML")
         with svc.metrics.timed(svc.metrics.extract_seconds):
-            # The pool passes arguments by position: html, url, content_type, remove, body.
+            # The pool passes arguments by position: html, url, content_type, remove, body, max_elements.
             extracted = await svc.pool.run(
                 extract_article,
                 page.body,
@@ -138,6 +138,7 @@ async def _article_source(svc: Services, feed: FeedConfig, entry: Entry) -> tupl
                 page.content_type,
                 feed.remove,
                 feed.body,
+                feed.max_elements,
                 timeout=feed.extract_timeout,
             )
         return page.url, extracted

@@ -50,6 +50,7 @@ class FeedConfig:
     max_redirects: int = 5
     max_entries: int = 100
     extract_timeout: float = 30.0
+    max_elements: int = 50_000  # start tags in one page, counted before parsing (extract/bounds.py)
     remove: tuple[str, ...] = ()  # CSS selectors of furniture to drop, on top of the generic clean-up
     body: str | None = None  # CSS selector of the article body, for a site the generic extractor gets wrong
 
@@ -372,6 +373,7 @@ _FEED_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "max_redirects": _field(_int(0)),
     "max_entries": _field(_int(1)),
     "extract_timeout": _field(_duration(0.001)),
+    "max_elements": _field(_int(1)),
     "remove": _strings(parse_selector, "a list of CSS selectors"),
 }
 # Settings that add up: a feed's own come after those of `defaults`.
