@@ -26,10 +26,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the hostile servers and fixture finder, shared with the tests
-from hostile_web import FAST_DEFAULTS, GOOD_PAGES, Case, HostileWeb, RunLog
 from proctree import watch_memory  # beside this script
 
 from fixturedir import NOT_FOUND, find_fixtures
+from hostile_web import FAST_DEFAULTS, GOOD_PAGES, Case, HostileWeb, RunLog
 
 MIB = 2**20
 GIVE_UP = 600.0  # seconds: a run this long is a hang; it is killed and reported as such

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
 from hostile import (
     HTML_PAGE,
     article_page,
@@ -29,7 +30,6 @@ from hostile import (
     streamer,
     truncated_feed,
 )
-
 from localsite import LocalSite, page_html, page_index
 
 RSS = "application/rss+xml"

@@ -9,10 +9,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+from test_daemon import wait_for
+
 from conftest import run_ingest
 from localsite import LocalSite
 from longimport import check_database, serve_import, start
-from test_daemon import wait_for
 
 PAGES = 150
 OTHER_PAGES = 30

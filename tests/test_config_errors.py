@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from longimport import restricted, start
 
 from conftest import ingest_command, run_ingest
+from longimport import restricted, start
 
 FEED = "  - url: https://a.example/\n"
 

@@ -14,10 +14,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_daemon import wait_for
 
 from localsite import LocalSite
 from longimport import Import, check_database, events, restricted, serve_import, start
-from test_daemon import wait_for
 
 PAGES = 40
 FEED = "/feed.xml"

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile import Polled, article_page, poll_beside_good, rss
 
+from hostile import Polled, article_page, poll_beside_good, rss
 from localsite import LocalSite
 
 # Targets as URL templates; {v4} is a loopback site that feeds.yaml does not name (127.0.0.2), {v6} one on

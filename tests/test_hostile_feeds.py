@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from hostile import (
     GOOD_TEXTS,
     HTML_PAGE,
@@ -21,7 +22,6 @@ from hostile import (
     streamer,
     truncated_feed,
 )
-
 from localsite import LocalSite
 
 RSS = "application/rss+xml"

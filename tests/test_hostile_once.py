@@ -9,9 +9,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from hostile_web import GOOD_PAGES, HostileWeb, RunLog
-
 from conftest import run_ingest
+from hostile_web import GOOD_PAGES, HostileWeb, RunLog
 
 HANG_GUARD = 120.0
 
