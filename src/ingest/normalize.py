@@ -187,6 +187,12 @@ def _site(url: str) -> str:
     return get_fld(host, fix_protocol=True, fail_silently=True) or host
 
 
+def host_names(host: str) -> list[str]:
+    """The site names a host implies: "tmz.com" and "tmz" for www.tmz.com, "bbc.co.uk" and "bbc"."""
+    domain = get_fld(host, fix_protocol=True, fail_silently=True) if host else None
+    return [domain, domain.split(".")[0]] if domain else []
+
+
 def source_of(url: str) -> str:
     """The publisher's host as the records show it: `edition.cnn.com`, `cbsnews.com`."""
     host = (URL(url).host or "").lower()

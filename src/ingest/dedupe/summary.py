@@ -19,7 +19,7 @@ from typing import Any
 
 from ingest.dedupe.stories import content_terms
 from ingest.model import Story
-from ingest.normalize import strip_site_name
+from ingest.normalize import host_names, strip_site_name
 
 MAX_ARTICLES = 12  # the latest originals read for a summary; more adds cost, rarely news
 MAX_SENTENCES = 15  # read from the start of each article: leads carry the news
@@ -145,7 +145,7 @@ def article_summary(text: str, max_words: int = ARTICLE_SUMMARY_WORDS) -> str:
 def headline(member: Member) -> str:
     """The article's title without its site's name around it ("... - CBS News", "... | CNN")."""
     title = " ".join(member.title.split())
-    names = [n for n in (member.site_name, member.source, _site_word(member.source)) if n]
+    names = [n for n in (member.site_name, member.source, *host_names(member.source)) if n]
     return strip_site_name(title, names) if title else ""
 
 
@@ -357,9 +357,3 @@ def _length_weight(sentence: str) -> float:
 def _first_words(text: str, count: int) -> str:
     words = text.split()
     return " ".join(words[:count]) + ("…" if len(words) > count else "")
-
-
-def _site_word(source: str) -> str:
-    """"cbsnews" of "www.cbsnews.com": how a site's name often appears in its titles, run together."""
-    parts = source.removeprefix("www.").split(".")
-    return parts[-2] if len(parts) >= 2 else ""

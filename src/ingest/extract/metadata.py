@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 from lxml.html import HtmlElement
-from tld import get_fld
 from trafilatura.settings import Document
 from yarl import URL
 
-from ingest.normalize import clean_author, clean_line, same_name, strip_site_name
+from ingest.normalize import clean_author, clean_line, host_names, same_name, strip_site_name
 
 _PUBLISHED_META = (
     "article:published_time",
@@ -260,11 +259,9 @@ def _overlap(heading: str, title: str) -> float:
 def _host_names(url: str | None) -> list[str]:
     """The site names a URL implies: "tmz" and "tmz.com" for https://www.tmz.com/..."""
     try:
-        host = (URL(url).host or "") if url else ""
+        return host_names((URL(url).host or "") if url else "")
     except ValueError:
         return []
-    domain = get_fld(host, fix_protocol=True, fail_silently=True) if host else None
-    return [domain, domain.split(".")[0]] if domain else []
 
 
 # -- author ---------------------------------------------------------------------------------------
