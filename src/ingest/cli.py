@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest import __version__
 from ingest.config import Config, ConfigError, load_config
@@ -145,7 +145,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         if args.kind == "article":
             sys.stdout.write(article_text(found))
         else:
-            sys.stdout.write(story_text(_current(store, found), store.story_members(found.id)))
+            rows = store.story_members(found.id)
+            sys.stdout.write(story_text(_current(store, found, rows), rows))
     return EXIT_OK
 
 
@@ -190,13 +191,14 @@ def _stored(args: argparse.Namespace) -> Iterator[Store]:
         store.close()
 
 
-def _current(store: Store, story: Story) -> Story:
-    """The story's record, made here from its articles if none was written since the last one joined."""
+def _current(store: Store, story: Story, rows: list[dict[str, Any]] | None = None) -> Story:
+    """The story's record, made here from its articles (`rows`, if already read) if none was written
+    since the last one joined."""
     from ingest.dedupe.summary import members_of, story_record, summarize
 
     if story.summary and not store.is_stale(story.id):
         return story
-    rows = store.story_members(story.id)
+    rows = store.story_members(story.id) if rows is None else rows
     return story_record(story.id, rows, summarize(members_of(rows))) if rows else story
 
 
