@@ -388,7 +388,7 @@ def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures: Path)
         assert stories[original]["first_seen"] == "2025-06-24T12:00:00Z"
         assert stories[original]["updated_at"] == "2025-06-24T15:00:00Z"
         # Their records are yet to be written: the next run's refresh finds them.
-        assert sorted(store.stale_stories(10)) == sorted([original, other_id])
+        assert sorted(store.stale_stories()) == sorted([original, other_id])
         # The print copy's text is the original's, so it needs no fingerprint of its own.
         assert len(list(store.fingerprints())) == 3
 

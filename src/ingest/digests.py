@@ -23,16 +23,17 @@ MODEL_CALLS = 4  # requests to the summarising model at once
 
 async def refresh_stories(svc: Services) -> int:
     """Rewrite the record of every stale story; return how many were written."""
-    written: set[str] = set()
-    while batch := [s for s in svc.store.stale_stories(BATCH + len(written)) if s not in written]:
-        batch = batch[:BATCH]
+    stale = svc.store.stale_stories()  # those going stale meanwhile wait for the next refresh
+    written = 0
+    for start in range(0, len(stale), BATCH):
+        batch = stale[start : start + BATCH]
         rows = {story_id: svc.store.story_members(story_id) for story_id in batch}
         members = [members_of(story_rows) for story_rows in rows.values()]
         try:
             digests = await svc.pool.run(summarize_many, members, timeout=SUMMARY_TIMEOUT_S)
         except WorkerError as exc:
             log.error("stories_not_summarized", stories=batch, error=str(exc))
-            return len(written)
+            return written
         if svc.summarizer is not None:
             gate = asyncio.Semaphore(MODEL_CALLS)
             calls = (_by_model(svc.summarizer, gate, *args) for args in zip(batch, members, digests, strict=True))
@@ -40,12 +41,12 @@ async def refresh_stories(svc: Services) -> int:
         else:
             answers = [(digest, "extractive") for digest in digests]
         for (story_id, story_rows), (digest, by) in zip(rows.items(), answers, strict=True):
-            if digest is not None:
+            if digest is not None:  # None: merged into another story meanwhile
                 svc.store.save_story(story_record(story_id, story_rows, digest, by), members=len(story_rows))
-            written.add(story_id)
+                written += 1
     if written:
-        log.info("stories_summarized", stories=len(written))
-    return len(written)
+        log.info("stories_summarized", stories=written)
+    return written
 
 
 async def _by_model(

@@ -475,11 +475,9 @@ class Store:
 
     # -- stories ----------------------------------------------------------------------------------
 
-    def stale_stories(self, limit: int) -> list[str]:
+    def stale_stories(self) -> list[str]:
         """Stories whose articles changed since their record was last written, oldest change first."""
-        rows = self.db.execute(
-            "SELECT id FROM stories WHERE stale ORDER BY updated_at LIMIT ?", [limit]
-        ).fetchall()
+        rows = self.db.execute("SELECT id FROM stories WHERE stale ORDER BY updated_at").fetchall()
         return [row[0] for row in rows]
 
     def is_stale(self, story_id: str) -> bool:
