@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ingest.dedupe.fingerprint import Sketch
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
+from ingest.dedupe.shingles import Sketch
 from ingest.dedupe.stories import WINDOW_DAYS, StoryArticle, StoryClusterer
 from ingest.model import Article
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from datasketch import LeanMinHash, MinHashLSH
 
-from ingest.dedupe.fingerprint import NUM_PERM, Sketch, from_bytes, signature_of, to_bytes
+from ingest.dedupe.fingerprint import NUM_PERM, from_bytes, signature_of, to_bytes
+from ingest.dedupe.shingles import Sketch
 from ingest.dedupe.shingles import sketch as make_sketch
 
 MIN_JACCARD = 0.2
