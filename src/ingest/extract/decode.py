@@ -46,16 +46,17 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
             return body.decode(encoding)
         except UnicodeDecodeError:
             continue  # a wrong declaration is common; try the next source
-    if _mostly_utf8(body):
-        return body.decode("utf-8", errors="replace")
+    lenient = body.decode("utf-8", errors="replace")
+    if _mostly_utf8(lenient):
+        return lenient
     return body.decode(_guess(body[:_DETECT_SAMPLE]), errors="replace")
 
 
-def _mostly_utf8(body: bytes) -> bool:
-    """Whether `body` is UTF-8 with a few broken bytes: more valid non-ASCII characters than broken ones.
+def _mostly_utf8(text: str) -> bool:
+    """Whether `text`, bytes decoded as UTF-8 with replacement, is UTF-8 with a few broken bytes: more
+    valid non-ASCII characters than broken ones.
 
     Text in a single-byte charset read as UTF-8 is broken at nearly every non-ASCII byte instead."""
-    text = body.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
     non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
     return non_ascii - broken > broken
