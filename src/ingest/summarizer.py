@@ -18,7 +18,7 @@ import aiohttp
 import structlog
 
 from ingest.config import SummarizerConfig
-from ingest.dedupe.summary import MAX_KEY_POINTS, MIN_KEY_POINTS, Digest, Member
+from ingest.dedupe.summary import MAX_KEY_POINTS, MIN_KEY_POINTS, Digest, Member, latest_originals
 
 log = structlog.get_logger("ingest.summarizer")
 
@@ -97,8 +97,7 @@ class Summarizer:
 
 def prompt(members: Sequence[Member]) -> str:
     """The reports the model reads: the latest originals, each with its outlet, date, title and lead."""
-    originals = [m for m in members if not m.duplicate_of] or list(members)
-    latest = sorted(originals, key=lambda m: m.published or "", reverse=True)[:MAX_ARTICLES]
+    latest = latest_originals(members, MAX_ARTICLES)
     parts = []
     for n, member in enumerate(reversed(latest), 1):
         lead = " ".join(member.text.split()[:LEAD_WORDS])

@@ -91,10 +91,10 @@ class _Sentence:
 
 def summarize(members: Sequence[Member]) -> Digest:
     """The story's digest from its articles (any order); copies count for nothing but the sources."""
-    originals = [m for m in members if not m.duplicate_of] or list(members)
+    originals = _originals(members)
     if not originals:
         raise ValueError("a story without articles has nothing to summarise")
-    read = sorted(originals, key=lambda m: m.published or "", reverse=True)[:MAX_ARTICLES]
+    read = latest_originals(members, MAX_ARTICLES)
     pool = _scored(read)
     chosen = _pick(pool, SUMMARY_SENTENCES, [])
     points = _pick(pool, MAX_KEY_POINTS, chosen, key_points=True)
@@ -108,6 +108,11 @@ def summarize(members: Sequence[Member]) -> Digest:
         image_caption=pictured.image_caption if pictured else None,
         image_source=pictured.source if pictured else None,
     )
+
+
+def latest_originals(members: Sequence[Member], count: int) -> list[Member]:
+    """The story's `count` most recently published originals (its copies, if it has nothing else)."""
+    return sorted(_originals(members), key=lambda m: m.published or "", reverse=True)[:count]
 
 
 def summarize_many(stories: Sequence[Sequence[Member]]) -> list[Digest | None]:
@@ -250,6 +255,10 @@ def _pick(
 
 def _repeats(sentence: _Sentence, chosen: list[_Sentence]) -> bool:
     return any(_cosine(sentence.vector, other.vector) > REDUNDANT for other in chosen)
+
+
+def _originals(members: Sequence[Member]) -> list[Member]:
+    return [m for m in members if not m.duplicate_of] or list(members)
 
 
 def _representative(originals: Sequence[Member]) -> Member:
