@@ -155,6 +155,41 @@ async def test_page_in_a_legacy_charset_served_over_http(site: LocalSite) -> Non
     assert found.title == "Rénovation du gymnase"
 
 
+PROSE = [
+    "The harbour board voted on Monday to dredge the eastern channel, a project delayed since the storm of 2019.",
+    "Work starts in April and will close the channel to ships of more than ten metres for six weeks.",
+    "Fishermen said the closure falls in their busiest season; the board promised a temporary berth nearby.",
+]
+
+
+def test_content_after_a_premature_end_of_the_page_is_read() -> None:
+    # Browsers put what follows a stray </html> into the body; libxml2 leaves it outside the root.
+    html = (
+        "<html><head><title>Dredging</title></head><body><header><nav><a href='/'>Home</a></nav></header>"
+        "</body></html><div class='blog-detail-page'><div id='blog-content'>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + "</div></div>"
+    )
+    found = extract_article(html.encode(), "https://harbour.example/dredging")
+    assert all(p in found.text for p in PROSE)
+
+
+@pytest.mark.parametrize(
+    ("page_id", "phrase"),
+    [
+        # the article follows a stray </html>
+        ("wcxb-0310", "HR Outsourcing is when companies team up with an external agency"),
+        # the article sits in a newsletter popup left open; trafilatura's first pass returns nothing
+        ("wcxb-4111", "Non-toxic clothing should be accessible to everyone"),
+    ],
+)
+def test_real_pages_whose_article_trafilatura_loses(fixtures: Path, page_id: str, phrase: str) -> None:
+    row = page_index(fixtures)[page_id]
+    found = extract_article(page_html(fixtures, page_id), row["url"])
+    assert phrase in found.text
+    assert recall(row["gold_text"], found.text) >= 0.9
+
+
 @pytest.mark.parametrize(
     "html",
     [

@@ -49,22 +49,25 @@ def extract_article(
     tree = load_html(text)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
+    _adopt_strays(tree)
     page = read_page(tree)  # before pruning, which removes the bylines, headers and figures it reads
     if body:
         _keep_only(tree, body)
     prose = prune(tree, remove)
     doc = _extract(tree, url, with_metadata=True)
-    if doc is None or doc.body is None:
-        raise ExtractionError("no article text found")
-    blocks = _render(doc.body)
+    blocks = _render(doc.body) if doc is not None else []
     if sum(map(len, blocks)) < _RECOVER_BELOW * prose:
-        wider = _extract(tree, url, with_metadata=False, favor_recall=True)
-        if wider is not None and wider.body is not None:
+        # When the first pass found nothing, the wider pass also stands in for its metadata.
+        wider = _extract(tree, url, with_metadata=doc is None, favor_recall=True)
+        if wider is not None:
             blocks = recover(blocks, _render(wider.body))
+            doc = doc or wider
     if sum(map(len, blocks)) < _RESCUE_BELOW * prose:
         blocks = recover(blocks, container_blocks(tree))
+    if not blocks:
+        raise ExtractionError("no article text found")
     blocks = restore_headings(blocks, tree)
-    meta = read_metadata(page, doc)
+    meta = read_metadata(page, doc or Document())
     text = "\n\n".join(drop_boilerplate(blocks, author=meta.author, title=meta.title))
     return Extracted(text=text, **dataclasses.asdict(meta))
 
@@ -82,6 +85,22 @@ def _extract(tree: HtmlElement, url: str | None, **options: bool) -> Document | 
         date_extraction_params={"extensive_search": False, "original_date": True},
         **options,
     )
+
+
+def _adopt_strays(tree: HtmlElement) -> None:
+    """Move elements that follow a premature `</html>` into the body, as browsers do.
+
+    libxml2 leaves them outside the root, where neither trafilatura nor our passes look; on some
+    WordPress pages that is the whole article."""
+    page_body = tree.find("body")
+    if page_body is None:
+        return
+    for stray in [el for el in tree.itersiblings() if isinstance(el.tag, str)]:
+        for part in list(stray) if stray.tag == "html" else [stray]:
+            if part.tag == "body":
+                page_body.extend(list(part))
+            elif part.tag != "head":
+                page_body.append(part)
 
 
 def _keep_only(tree: HtmlElement, selector: str) -> None:
