@@ -174,6 +174,23 @@ def test_content_after_a_premature_end_of_the_page_is_read() -> None:
     assert all(p in found.text for p in PROSE)
 
 
+def test_a_table_in_a_container_named_embed_is_kept() -> None:
+    # Trafilatura drops containers whose class contains "embed"; Webflow's "w-embed" holds tables.
+    table = (
+        "<table><tr><th>Vessel</th><th>Draught</th></tr><tr><td>Maria Jose</td><td>11.2 m</td></tr></table>"
+    )
+    html = (
+        "<html><body><article><div class='w-richtext'>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + f"<div class='w-embed'>{table}</div><p>{PROSE[0]} It is the board's third attempt.</p>"
+        + "</div></article><div class='share-embed'><table><tr><td>Share on Facebook</td></tr></table></div>"
+        + "</body></html>"
+    )
+    found = extract_article(html.encode(), "https://harbour.example/dredging")
+    assert "Maria Jose | 11.2 m" in found.text
+    assert "Share on Facebook" not in found.text
+
+
 @pytest.mark.parametrize(
     ("page_id", "phrase"),
     [
@@ -181,6 +198,8 @@ def test_content_after_a_premature_end_of_the_page_is_read() -> None:
         ("wcxb-0310", "HR Outsourcing is when companies team up with an external agency"),
         # the article sits in a newsletter popup left open; trafilatura's first pass returns nothing
         ("wcxb-4111", "Non-toxic clothing should be accessible to everyone"),
+        # the tables sit in "w-embed" blocks, and the article's last sections with them (a broken end tag)
+        ("wcxb-0061", "Why Use a Tip Chart?"),
     ],
 )
 def test_real_pages_whose_article_trafilatura_loses(fixtures: Path, page_id: str, phrase: str) -> None:

@@ -16,7 +16,7 @@ from ingest.extract.container import container_blocks
 from ingest.extract.decode import decode_html
 from ingest.extract.lines import drop_boilerplate
 from ingest.extract.metadata import read_metadata, read_page
-from ingest.extract.prune import prune
+from ingest.extract.prune import prune, shield_tables
 from ingest.extract.recover import recover, restore_headings
 from ingest.model import Extracted
 
@@ -54,6 +54,7 @@ def extract_article(
     if body:
         _keep_only(tree, body)
     prose = prune(tree, remove)
+    shield_tables(tree)
     doc = _extract(tree, url, with_metadata=True)
     blocks = _render(doc.body) if doc is not None else []
     if sum(map(len, blocks)) < _RECOVER_BELOW * prose:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from ingest.extract import patterns
 
@@ -34,6 +35,8 @@ _INLINE = frozenset(
 _UTILITY = re.compile(r"[(:\[!]")
 _HUMPS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
+# Trafilatura's first discard rule: containers matched by substrings of their class or id.
+_TRAFILATURA_DISCARDS = OVERALL_DISCARD_XPATH[0]
 # An element holding more than this share of the page's prose is (part of) the article, whatever
 # its name: page builders call their content blocks "widget" and put "nav" in the names of article columns.
 _MAX_SHARE = 0.25
@@ -69,6 +72,20 @@ def is_furniture(el: HtmlElement) -> bool:
     if _LABELS.intersection(_SEPARATORS.split((el.get("aria-label") or "").lower())):
         return True
     return any(_names_furniture(name) for name in _names(el))
+
+
+def shield_tables(tree: HtmlElement) -> None:
+    """Hide the class and id of containers holding a table from trafilatura's discard rules, unless
+    they are furniture by ours.
+
+    Trafilatura drops any container whose class merely contains "embed", "widget", "meta" or "bar";
+    Webflow puts an article's tables in "w-embed" blocks, and with them went the tables (and, on a page
+    with a broken end tag, the rest of the article)."""
+    for el in _TRAFILATURA_DISCARDS(tree):
+        if el.find(".//table") is not None and not is_furniture(el):
+            for name in ("class", "id"):
+                if (value := el.attrib.pop(name, None)) is not None:
+                    el.set(f"data-{name}", value)
 
 
 def _drop_selected(tree: HtmlElement, selectors: Iterable[str]) -> None:
