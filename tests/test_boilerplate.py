@@ -461,8 +461,8 @@ LINE_EXAMPLES = {
     r"copyrights?( notice| policy| statement| information)?": ["Copyright", "Copyright Policy"],
     r".{0,80}all rights reserved\W*": ["The Daily Ledger Ltd. All rights reserved."],
     r"(copyright|©).{0,120}may not be (re)?published, broadcast, rewritten,? or redistributed\W*": [
-        "Copyright 2018 The Associated Press. All rights reserved. This material may not be published, "
-        "broadcast, rewritten or redistributed.",
+        ("Copyright 2018 The Associated Press. All rights reserved. This material may not be published, "
+        "broadcast, rewritten or redistributed."),
     ],
     r".{0,80}(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados)\W*": [
         "Süddeutsche Zeitung GmbH, Alle Rechte vorbehalten", "Le Monde - Tous droits réservés",
@@ -693,6 +693,26 @@ def test_the_authors_bio_at_the_end_goes_but_not_a_mention_elsewhere() -> None:
     assert drop_boilerplate([*BODY, bio], author="Jane Doe") == BODY
     assert drop_boilerplate([bio, *BODY], author="Jane Doe") == [bio, *BODY]
     assert drop_boilerplate([*BODY, bio], author=None) == [*BODY, bio]  # no author, no way to tell
+
+
+def test_a_bio_of_several_paragraphs_goes_with_its_label() -> None:
+    bio = [
+        "Contributing Writer",
+        "Jane Doe is the owner of a cleaning company serving the Greater Denver area.",
+        "Jane holds an MBA from Duke University and a degree in finance from Fordham.",
+        "When she's not running the company, she serves on the board of a local charity.",
+    ]
+    assert drop_boilerplate([*BODY, *bio], author="Jane Doe") == BODY
+    # the site's name in parentheses is not part of the name a bio opens with
+    assert drop_boilerplate([*BODY, bio[2]], author="Jane Doe (Ledger)") == BODY
+
+
+def test_a_bio_is_only_the_last_few_short_paragraphs() -> None:
+    bio = "Jane Doe is a freelance writer based in Lisbon who covers city politics."
+    # the author quoted early in the closing section: too far from the end to open a bio
+    assert drop_boilerplate([*BODY, bio, *BODY, *BODY], author="Jane Doe") == [*BODY, bio, *BODY, *BODY]
+    long_ending = bio + " She spent the spring on the harbour project, and this is what she found. " * 20
+    assert drop_boilerplate([*BODY, long_ending], author="Jane Doe") == [*BODY, long_ending]
 
 
 def test_a_long_last_paragraph_is_the_articles_own_ending() -> None:

@@ -24,8 +24,17 @@ _MAX_WORDS = 25
 _CRUMB_WORDS = 6
 _CRUMB_CHARS = 40
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", "»", ")", ":", "。", "！", "？", "」", "』")
-# A closing pitch or author bio is a short paragraph; a long one is the article's own ending.
+# A closing pitch is a short paragraph; a long one is the article's own ending. An author's bio runs longer.
 _CLOSING_WORDS = 80
+_BIO_WORDS = 200
+# A bio runs over at most this many paragraphs ("Jane Doe is ...", "She holds ...", "When she's not ...").
+_BIO_BLOCKS = 3
+# What a bio says of its subject right after the name: "Jane Doe is ...", "Jane holds an MBA ...".
+_BIO_VERBS = (
+    "is", "was", "has", "had", "writes", "wrote", "covers", "covered", "joined", "holds", "started", "founded",
+    "co-founded", "cofounded", "serves", "specializes", "specialises", "lives", "brings", "graduated",
+    "earned", "leads", "began", "enjoys", "loves", "spent",
+)  # fmt: skip
 # A tail marker ends the article only when what follows it is at most this share of the text.
 _TAIL_MAX_SHARE = 0.4
 _PARAGRAPH = 60  # words
@@ -35,7 +44,9 @@ def drop_boilerplate(blocks: list[str], author: str | None = None, title: str | 
     """The article's blocks without furniture lines, a related/comments tail, crumbs or the repeated
     headline at the edges, a closing sales pitch, or the author's bio at the end."""
     kept = (_without_furniture(block) for block in _before_tail(blocks))
-    return _without_closing(_without_crumbs([block for block in kept if block], title), author)
+    blocks = _without_crumbs([block for block in kept if block], title)
+    # Crumbs once more: a bio's label ("Contributing Writer") is left at the edge once the bio goes.
+    return _without_crumbs(_without_closing(blocks, author), title)
 
 
 def is_boilerplate(line: str) -> bool:
@@ -94,23 +105,37 @@ def _is_crumb(block: str) -> bool:
 
 
 def _without_closing(blocks: list[str], author: str | None) -> list[str]:
-    """Drop a last paragraph that pitches a product or introduces the author ("Jane Doe is a freelance
-    writer ..."), the two things brand posts and magazines put after the article."""
+    """Drop last paragraphs that pitch a product or introduce the author ("Jane Doe is a freelance
+    writer ...", "Jane holds an MBA ..."), the two things brand posts and magazines put after the article."""
     bio = _bio_pattern(author)
-    while len(blocks) > 1 and _words(blocks[-1]) <= _CLOSING_WORDS:
-        last = blocks[-1].strip(_EDGES)
-        if not (_PITCH.match(last) or (bio and bio.match(last))):
-            break
-        blocks = blocks[:-1]
+    blocks = _without_bio(blocks, bio)
+    while len(blocks) > 1 and _words(blocks[-1]) <= _CLOSING_WORDS and _PITCH.match(blocks[-1].strip(_EDGES)):
+        blocks = _without_bio(blocks[:-1], bio)
     return blocks
 
 
+def _without_bio(blocks: list[str], bio: re.Pattern[str] | None) -> list[str]:
+    """Cut the text before the earliest of its last paragraphs that opens a short bio of the author."""
+    if bio is None:
+        return blocks
+    last = range(max(1, len(blocks) - _BIO_BLOCKS), len(blocks))
+    opening = next((index for index in last if bio.match(blocks[index].strip(_EDGES))), None)
+    if opening is None or sum(_words(block) for block in blocks[opening:]) > _BIO_WORDS:
+        return blocks
+    return blocks[:opening]
+
+
 def _bio_pattern(author: str | None) -> re.Pattern[str] | None:
-    names = [name.strip() for name in (author or "").split(",") if len(name.strip()) > 3]
+    """A paragraph opening on an author's name, whole or first or last, and a verb bios use."""
+    names = {name.strip() for name in (author or "").split(",") if len(name.strip()) > 3}
+    # "Jean-Luc Aufranc (CNXSoft)": the parenthesis is the site, not part of the name.
+    names = {re.sub(r"\s*\(.*?\)", "", name) for name in names}
+    parts = {part for name in names for part in (name.split()[0], name.split()[-1]) if len(part) > 2}
     if not names:
         return None
-    alternatives = "|".join(re.escape(name) for name in names)
-    return re.compile(rf"(?:{alternatives})\b,? (?:is|was|has|writes|covers|joined)\b", re.IGNORECASE)
+    alternatives = "|".join(re.escape(name) for name in sorted(names | parts, key=len, reverse=True))
+    verbs = "|".join(_BIO_VERBS)
+    return re.compile(rf"(?:{alternatives})\b,? (?:{verbs})\b", re.IGNORECASE)
 
 
 def _words(text: str) -> int:
