@@ -78,6 +78,15 @@ def page(furniture: str, inside: bool) -> str:
 
 # (markup, inside the article's content rather than beside it?, text of it that must be gone)
 FURNITURE = {
+    "gravity forms contact form in the article": (
+        """<div class="gform_wrapper"><form method="post" id="gform_3"><div class="gform_body"><label
+        for="input_3_1">Your name</label><input id="input_3_1" type="text"><div class="gfield_description">
+        Tell us about your event and we will send a quote within two working days.</div><div
+        class="gform_validation_container"><label>Comments</label><input type="text"><div>This field is for
+        validation purposes and should be left unchanged.</div></div></div></form></div>""",
+        True,
+        "This field is for validation purposes",
+    ),
     "wordpress comment-respond": (
         """<div id="respond" class="comment-respond"><h3 id="reply-title" class="comment-reply-title">Leave
         a Reply <small><a rel="nofollow" id="cancel-comment-reply-link" href="#respond">Cancel reply</a>
@@ -337,6 +346,11 @@ SPLIT = f"""<html><body><div class="story"><h1>{TITLE}</h1><div class="story-bod
 <div class="social-links"><a href="/fb">Facebook</a> Follow the desk
 </div></body></html>"""
 
+# ASP.NET WebForms wraps the whole page in one <form>: it holds the article, so it is not furniture.
+WEBFORMS = f"""<html><body><form method="post" action="./budget.aspx" id="aspnetForm"><div class="page">
+<div class="story">{ARTICLE}</div><form class="search"><input name="q"><p>Search the archive of the
+paper by keyword</p></form></div></form></body></html>"""
+
 # (page, text that must survive, text that must be gone)
 KEEPS = {
     "elementor widgets that are the article": (ELEMENTOR, [TITLE], ["Post it to Facebook", "parking rules"]),
@@ -344,6 +358,7 @@ KEEPS = {
     "hljs-comment spans in code": (CODE, ["# retry three times before giving up"], []),
     "utility CSS names": (UTILITY, [TITLE, "Figures supplied by the finance office"], []),
     "a big share of the prose under a furniture name": (SPLIT, [TITLE], ["Follow the desk"]),
+    "a page wrapped in one form": (WEBFORMS, [TITLE], ["Search the archive"]),
 }
 
 

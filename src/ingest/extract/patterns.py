@@ -10,7 +10,7 @@ from __future__ import annotations
 # -- layer 1: structure ------------------------------------------------------------------------------
 
 #: Elements dropped by tag alone, wherever they are.
-FURNITURE_TAGS = ("nav", "aside", "footer", "dialog", "template", "button", "select", "textarea")
+FURNITURE_TAGS = ("nav", "aside", "footer", "dialog", "template", "button", "select", "textarea", "form")
 
 #: Values of role="..." that mark furniture.
 FURNITURE_ROLES = ("navigation", "complementary", "contentinfo", "banner", "dialog", "alertdialog", "search")
