@@ -81,6 +81,8 @@ def shield_tables(tree: HtmlElement) -> None:
     Trafilatura drops any container whose class merely contains "embed", "widget", "meta" or "bar";
     Webflow puts an article's tables in "w-embed" blocks, and with them went the tables (and, on a page
     with a broken end tag, the rest of the article)."""
+    if tree.find(".//table") is None:
+        return  # the discard rule's regular expressions cost more than a page without tables is worth
     for el in _TRAFILATURA_DISCARDS(tree):
         if el.find(".//table") is not None and not is_furniture(el):
             for name in ("class", "id"):
