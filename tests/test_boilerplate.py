@@ -720,6 +720,7 @@ def test_a_bio_of_several_paragraphs_goes_with_its_label() -> None:
     assert drop_boilerplate([*BODY, *bio], author="Jane Doe") == BODY
     # the site's name in parentheses is not part of the name a bio opens with
     assert drop_boilerplate([*BODY, bio[2]], author="Jane Doe (Ledger)") == BODY
+    assert drop_boilerplate([*BODY, bio[2]], author="(Ledger)") == [*BODY, bio[2]]  # no name left
 
 
 def test_a_bio_is_only_the_last_few_short_paragraphs() -> None:

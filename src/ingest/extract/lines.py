@@ -127,12 +127,12 @@ def _without_bio(blocks: list[str], bio: re.Pattern[str] | None) -> list[str]:
 
 def _bio_pattern(author: str | None) -> re.Pattern[str] | None:
     """A paragraph opening on an author's name, whole or first or last, and a verb bios use."""
-    names = {name.strip() for name in (author or "").split(",") if len(name.strip()) > 3}
     # "Jean-Luc Aufranc (CNXSoft)": the parenthesis is the site, not part of the name.
-    names = {re.sub(r"\s*\(.*?\)", "", name) for name in names}
-    parts = {part for name in names for part in (name.split()[0], name.split()[-1]) if len(part) > 2}
+    names = {re.sub(r"\(.*?\)", "", name).strip() for name in (author or "").split(",")}
+    names = {name for name in names if len(name) > 3}
     if not names:
         return None
+    parts = {part for name in names for part in (name.split()[0], name.split()[-1]) if len(part) > 2}
     alternatives = "|".join(re.escape(name) for name in sorted(names | parts, key=len, reverse=True))
     verbs = "|".join(_BIO_VERBS)
     return re.compile(rf"(?:{alternatives})\b,? (?:{verbs})\b", re.IGNORECASE)
