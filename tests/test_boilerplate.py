@@ -432,6 +432,13 @@ LINE_EXAMPLES = {
     ],
     r"thank you for subscribing.{0,60}": ["Thank you for subscribing! Check your inbox to confirm."],
     r"follow us( on .{1,40})?": ["Follow us", "Follow us on Twitter, Facebook and Instagram"],
+    r"read (our|the) full review": ["Read our full review", "read the full review"],
+    r"(check|see|view) (the )?(latest |current |best )?prices?( (on|at) .{1,40}| - .{1,40})?": [
+        "Check Price", "Check Price - Walmart", "See the latest price on Amazon", "View prices at REI",
+    ],
+    r"(view|buy|shop|see)( it)?( now)? (on|at) (amazon|walmart|target|ebay|best buy|rei)\b(\W+\S+){0,4}": [
+        "View on Amazon Links to Amazon.com", "Buy it now at Best Buy", "Shop at REI",
+    ],
     r"get in touch": ["Get in touch"],
     r"you (may|might) (also )?like": ["You may also like", "You might like"],
     r"related( posts| articles| stories| news| content)?": ["Related", "Related Posts", "RELATED STORIES"],
@@ -562,6 +569,9 @@ READ_MORE_SENTENCE = (
         "Delen van de stad zijn nog zonder stroom.",
         "Partager le pouvoir n'a jamais été son fort.",
         "Subscribe to the idea that a budget is a moral document, and the cuts look different.",
+        "Check prices before you book: fares rose by a fifth this spring.",
+        "Shop at Target and you will see the same brands for less.",
+        "Read the full review of the tram project, published by the council in May.",
     ],
 )
 def test_body_sentences_are_never_boilerplate(line: str) -> None:

@@ -83,6 +83,10 @@ BOILERPLATE_LINES = (
     r"see also",
     r"read next|up next",
     r"read more|continue reading|read the full (story|article)|click here to read more",
+    # shopping links beside a product in a review
+    r"read (our|the) full review",
+    r"(check|see|view) (the )?(latest |current |best )?prices?( (on|at) .{1,40}| - .{1,40})?",
+    r"(view|buy|shop|see)( it)?( now)? (on|at) (amazon|walmart|target|ebay|best buy|rei)\b(\W+\S+){0,4}",
     # notices
     r"ad(block|blocker)? detected",
     r"please support us by disabling your ad ?blocker.{0,120}",
