@@ -253,6 +253,27 @@ def test_author_from_a_byline_with_date_and_site() -> None:
     assert extract_article(page(header=header), URL).author == "Jane Doe"
 
 
+def test_author_from_a_plain_text_byline() -> None:
+    header = f"<h1>{HEADLINE}</h1><div class='meta'><p>Written by <a href='/team/jane'>Jane Doe</a></p></div>"
+    assert extract_article(page(header=header), URL).author == "Jane Doe"
+
+
+def test_author_from_a_plain_text_byline_listing_names() -> None:
+    header = (
+        f"<h1>{HEADLINE}</h1><span>Written by: <ul class='comma-separated-list'>"
+        "<li><a href='/authors/jane'>Jane Doe</a></li><li><a href='/authors/john'>John Roe</a></li></ul></span>"
+    )
+    assert extract_article(page(header=header), URL).author == "Jane Doe, John Roe"
+
+
+def test_plain_text_by_that_names_no_one_is_no_byline() -> None:
+    header = (
+        f"<h1>{HEADLINE}</h1><p>By continuing to browse you agree to our terms.</p>"
+        "<p>By the numbers</p><p>By Jane Doe</p>"
+    )
+    assert extract_article(page(header=header), URL).author == "Jane Doe"
+
+
 def test_author_skips_profile_urls() -> None:
     html = page(
         head=og("article:author", "https://www.facebook.com/janedoe"),

@@ -76,6 +76,8 @@ _ORGANISATION_WORDS = frozenset(
 )  # fmt: skip
 _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "le", "la", "bin", "al"})
 _BYLINE_MAX_CHARS = 100  # longer texts are author bios, not bylines
+# A byline in plain text, in an element no class marks: "By Jane Doe", "Written by Jane Doe".
+_TEXT_BYLINE = re.compile(r"\s*(?:(?:written|posted|words|reported)\s+)?by\b|\s*author:", re.IGNORECASE)
 _BYLINE_MAX_ELEMENTS = 40
 # Dates of a block, searched by libxml2 (ElementPath would build a Python object per element).
 _ITEMPROP_DATE = etree.XPath(
@@ -148,7 +150,8 @@ class Page:
     def __init__(self, tree: HtmlElement) -> None:
         self.meta = PageMeta(tree)
         self.headings = _headings(tree)
-        self.bylines = list(_byline_texts(_byline_region(tree)))
+        region = _byline_region(tree)
+        self.bylines = [*_byline_texts(region), *_text_bylines(region)]
         self.figures = _figures(tree)
 
 
@@ -340,6 +343,28 @@ def _byline_texts(tree: HtmlElement) -> Iterator[str]:
         if any(child in matched for child in el.iterdescendants()):
             continue  # a byline block: its name element comes next
         yield text
+
+
+def _text_bylines(region: HtmlElement) -> Iterator[str]:
+    """Short texts that open on "By" and go on with people's names only; no class marks them, so a
+    looser reading would take "By continuing to browse ..." for a byline."""
+    for el in region.iter():
+        if not isinstance(el.tag, str) or not el.text or not _TEXT_BYLINE.match(el.text):
+            continue
+        text = _listed_names(el)
+        if len(text) > _BYLINE_MAX_CHARS or _in_figure_or_aside(el):
+            continue
+        if (names := _names(text)) and all(map(_personal_name, names)):
+            yield text
+
+
+def _listed_names(el: HtmlElement) -> str:
+    """A byline's text, names listed in <li>s (which CSS separates) separated by commas."""
+    items = [" ".join(" ".join(li.itertext()).split()) for li in el.iter("li")]
+    if not items:
+        return " ".join(" ".join(el.itertext()).split())
+    lead = " ".join((el.text or "").split())
+    return " ".join([lead, ", ".join(item for item in items if item)]).strip()
 
 
 def _in_figure_or_aside(el: HtmlElement) -> bool:
