@@ -341,6 +341,34 @@ def test_published_from_the_time_element_of_the_header() -> None:
     )
 
 
+def test_published_as_printed_under_the_headline() -> None:
+    header = f"<h1>{HEADLINE}</h1><div class='info'><span>Jane Doe</span> <span>Dec. 12, 2025</span></div>"
+    extracted = extract_article(page(header=header), "https://example-times.com/bus")
+    assert extracted.published == "Dec. 12, 2025"
+    article = build_article(
+        entry=Entry(guid=None, link=URL, published=None),
+        feed_url="https://example-times.com/feed",
+        feed_tags=(),
+        url="https://example-times.com/bus",
+        extracted=extracted,
+        fetched_at=datetime(2026, 1, 5, 12, 0, tzinfo=UTC),
+    )
+    assert article.published == "2025-12-12T00:00:00Z"
+
+
+def test_published_as_printed_is_not_the_update() -> None:
+    header = f"<h1>{HEADLINE}</h1><p>Updated: Jan 3, 2026 <b>Published</b> 12th December 2025</p>"
+    assert extract_article(page(header=header), "https://example-times.com/bus").published == (
+        "12th December 2025"
+    )
+
+
+def test_published_as_declared_before_as_printed() -> None:
+    header = f"<h1>{HEADLINE}</h1><p>June 1, 2025</p>"
+    html = page(head=og("article:published_time", "2025-06-24T08:30:00Z"), header=header)
+    assert extract_article(html, "https://example-times.com/bus").published == "2025-06-24T08:30:00Z"
+
+
 def test_published_in_the_future_falls_back_to_the_feed() -> None:
     html = page(head=og("article:published_time", "2025-07-30T08:00:00Z"))
     extracted = extract_article(html, URL)

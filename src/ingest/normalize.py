@@ -65,6 +65,12 @@ _MONTHS = (
     "diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|dezembro"
 )
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# A date as pages print it: "Dec. 12, 2025", "12th December 2025", "2025-12-12".
+WRITTEN_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    re.IGNORECASE,
+)
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|@\w+"
     r"|\b[\w-]+\.(?:com|net|org|info|io|co|news|tv|fm)(?:\.[a-z]{2})?\b"  # "Jane Doe example.com"

@@ -14,7 +14,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from yarl import URL
 
-from ingest.normalize import clean_author, clean_line, host_names, same_name, strip_site_name
+from ingest.normalize import WRITTEN_DATE, clean_author, clean_line, host_names, same_name, strip_site_name
 
 _PUBLISHED_META = (
     "article:published_time",
@@ -78,12 +78,17 @@ _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du",
 _BYLINE_MAX_CHARS = 100  # longer texts are author bios, not bylines
 # A byline in plain text, in an element no class marks: "By Jane Doe", "Written by Jane Doe".
 _TEXT_BYLINE = re.compile(r"\s*(?:(?:written|posted|words|reported)\s+)?by\b|\s*author:", re.IGNORECASE)
+_BYLINE_INITIALS = frozenset("BbWwPpRrAa")
 _BYLINE_MAX_ELEMENTS = 40
 # Dates of a block, searched by libxml2 (ElementPath would build a Python object per element).
 _ITEMPROP_DATE = etree.XPath(
     "(.//*[@itemprop='datePublished']/@content | .//*[@itemprop='datePublished']/@datetime)[1]"
 )
 _TIME_DATE = etree.XPath("(.//time/@datetime)[1]")
+# Dates further than this into the headline's block are in the article's text, not its header.
+_WRITTEN_DATE_CHARS = 1500
+# Words before a printed date that make it the last edit's, not the publication's.
+_EDITED = re.compile(r"(?:updated?|modified|edited|reviewed)\W*$", re.IGNORECASE)
 _LAST_FIRST = re.compile(r"^([^,]+),\s*([^,]+)$")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 _CDATA = re.compile(r"^\s*(?:<!\[CDATA\[|<!--)|(?:\]\]>|-->)\s*$")
@@ -130,7 +135,10 @@ def read_metadata(page: Page | HtmlElement, doc: Document) -> Metadata:
     return Metadata(
         title=title,
         author=_author(meta, page.bylines, names_to_strip, doc.author),
-        published=meta.published() or (heading.date if heading else None) or doc.date,
+        published=meta.published()
+        or (heading.date if heading else None)
+        or doc.date
+        or (heading.written_date if heading else None),
         description=meta.description() or doc.description,
         site_name=site_names[0] if site_names else None,
         language=meta.language,
@@ -149,7 +157,8 @@ class Page:
 
     def __init__(self, tree: HtmlElement) -> None:
         self.meta = PageMeta(tree)
-        self.headings = _headings(tree)
+        # a printed date is the last resort, not worth reading on a page that declares its date
+        self.headings = _headings(tree, printed_dates=self.meta.published() is None)
         region = _byline_region(tree)
         self.bylines = [*_byline_texts(region), *_text_bylines(region)]
         self.figures = _figures(tree)
@@ -179,20 +188,24 @@ def _split_tags(values: list[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class _Heading:
-    """An <h1>, the date in its block and the caption of the first picture of its article."""
+    """An <h1>, the date in its block (marked up, and as printed) and the caption of the first picture
+    of its article."""
 
     text: str
     date: str | None
+    written_date: str | None
     caption: str | None
 
 
-def _headings(tree: HtmlElement) -> list[_Heading]:
+def _headings(tree: HtmlElement, printed_dates: bool = True) -> list[_Heading]:
     """The page's <h1>s in document order; the headline is usually one of them."""
     found: list[_Heading] = []
     for h1 in tree.iter("h1"):
         text = _unescape(" ".join(h1.text_content().split()))
         if 0 < len(text) <= 300:
-            found.append(_Heading(text, _header_date(h1), _lead_caption(h1)))
+            blocks = _header_blocks(h1)
+            written = _written_date(blocks) if printed_dates else None
+            found.append(_Heading(text, _header_date(blocks), written, _lead_caption(h1)))
         if len(found) == _MAX_HEADINGS:
             break
     return found
@@ -349,7 +362,10 @@ def _text_bylines(region: HtmlElement) -> Iterator[str]:
     """Short texts that open on "By" and go on with people's names only; no class marks them, so a
     looser reading would take "By continuing to browse ..." for a byline."""
     for el in region.iter():
-        if not isinstance(el.tag, str) or not el.text or not _TEXT_BYLINE.match(el.text):
+        # most texts fail on their first letter, before the regular expression is run
+        if not (text := el.text) or text.lstrip()[:1] not in _BYLINE_INITIALS or not isinstance(el.tag, str):
+            continue
+        if not _TEXT_BYLINE.match(text):
             continue
         text = _listed_names(el)
         if len(text) > _BYLINE_MAX_CHARS or _in_figure_or_aside(el):
@@ -375,17 +391,49 @@ def _in_figure_or_aside(el: HtmlElement) -> bool:
 # -- date, image ------------------------------------------------------------------------------------
 
 
-def _header_date(h1: HtmlElement) -> str | None:
-    """The date in the headline's block: <time datetime> or itemprop=datePublished near the <h1>."""
-    block = h1
-    for _ in range(_HEADER_LEVELS):
-        parent = block.getparent()
-        if parent is None or parent.tag == "body":
+def _header_blocks(h1: HtmlElement) -> list[HtmlElement]:
+    """The headline's blocks, innermost first: up to _HEADER_LEVELS ancestors, not the <body>."""
+    blocks: list[HtmlElement] = []
+    for parent in h1.iterancestors():
+        if parent.tag == "body" or len(blocks) == _HEADER_LEVELS:
             break
-        block = parent
+        blocks.append(parent)
+    return blocks
+
+
+def _header_date(blocks: list[HtmlElement]) -> str | None:
+    """The date in the headline's block: <time datetime> or itemprop=datePublished near the <h1>."""
+    for block in blocks:
         if found := _ITEMPROP_DATE(block) or _TIME_DATE(block):
             return str(found[0]).strip()
     return None
+
+
+def _written_date(blocks: list[HtmlElement]) -> str | None:
+    """The first date printed in the headline's block, not one labelled as an update."""
+    for block in blocks:
+        text = _leading_text(block)
+        dates = list(WRITTEN_DATE.finditer(text))
+        published = [d for d in dates if not _EDITED.search(text[max(0, d.start() - 20) : d.start()])]
+        if found := published or dates:
+            return found[0][0]
+    return None
+
+
+def _leading_text(block: HtmlElement) -> str:
+    """About the first _WRITTEN_DATE_CHARS characters of a block's text, without scripts, styles and
+    comments; a tail comes before the text of its element's children, near enough for finding dates."""
+    parts: list[str] = []
+    size = 0
+    for el in block.iter():
+        shown = el.text if isinstance(el.tag, str) and el.tag not in ("script", "style") else None
+        for text in (shown, el.tail if el is not block else None):
+            if text and (text := " ".join(text.split())):
+                parts.append(text)
+                size += len(text) + 1
+        if size >= _WRITTEN_DATE_CHARS:
+            break
+    return " ".join(parts)[:_WRITTEN_DATE_CHARS]
 
 
 def _lead_caption(h1: HtmlElement) -> str | None:
