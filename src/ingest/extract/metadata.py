@@ -350,7 +350,7 @@ def _byline_texts(tree: HtmlElement) -> Iterator[str]:
             continue
         if len(el.text_content()) > 2 * _BYLINE_MAX_CHARS:
             continue  # a bio or a whole article (WordPress puts "author-jane" on <article>)
-        text = " ".join(" ".join(el.itertext()).split())  # "<b>By</b><a>Jane</a>": two words
+        text = _spaced_text(el)
         if not text or len(text) > _BYLINE_MAX_CHARS or _in_figure_or_aside(el):
             continue
         if any(child in matched for child in el.iterdescendants()):
@@ -376,11 +376,16 @@ def _text_bylines(region: HtmlElement) -> Iterator[str]:
 
 def _listed_names(el: HtmlElement) -> str:
     """A byline's text, names listed in <li>s (which CSS separates) separated by commas."""
-    items = [" ".join(" ".join(li.itertext()).split()) for li in el.iter("li")]
+    items = [_spaced_text(li) for li in el.iter("li")]
     if not items:
-        return " ".join(" ".join(el.itertext()).split())
+        return _spaced_text(el)
     lead = " ".join((el.text or "").split())
     return " ".join([lead, ", ".join(item for item in items if item)]).strip()
+
+
+def _spaced_text(el: HtmlElement) -> str:
+    """An element's text with its pieces apart: "<b>By</b><a>Jane</a>" is two words."""
+    return " ".join(" ".join(el.itertext()).split())
 
 
 def _in_figure_or_aside(el: HtmlElement) -> bool:
