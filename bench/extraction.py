@@ -65,7 +65,7 @@ import trafilatura
 from dateutil.parser import UnknownTimezoneWarning
 
 from ingest.extract import ExtractionError
-from ingest.standalone import article_from_file
+from ingest.run.standalone import article_from_file
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the fixture finder, shared with the tests

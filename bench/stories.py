@@ -28,8 +28,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ingest.dedupe.clusters import StoryArticle, StoryClusterer
 from ingest.dedupe.neardup import NearDuplicateIndex
-from ingest.dedupe.stories import StoryArticle, StoryClusterer
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the fixture finder, shared with the tests

@@ -23,10 +23,10 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from ingest.config import Config, FeedConfig
-from ingest.pipeline import PollResult, poll_feed
-from ingest.services import services
+from ingest.ops.workers import WorkerPool
+from ingest.run.pipeline import PollResult, poll_feed
+from ingest.run.services import services
 from ingest.store import Store
-from ingest.workers import WorkerPool
 from localsite import Handler, LocalSite
 
 # The bound for one hostile case; a hang guard here, not a measurement (bench/hostile.py measures).

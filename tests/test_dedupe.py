@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from datasketch import LeanMinHash, MinHash
 
+from ingest.dedupe.clusters import StoryArticle, StoryClusterer
 from ingest.dedupe.fingerprint import from_bytes, signature_of, to_bytes
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
 from ingest.dedupe.shingles import shingles, sketch
-from ingest.dedupe.stories import StoryArticle, StoryClusterer
 
 HEADER = "Advertisement\nSkip to main content\nSubscribe now: first month free\nShare this article\n"
 FOOTER = "\nYou may also like\nRecent Comments\nCopyright ©2025 All rights reserved | Example Media Group"

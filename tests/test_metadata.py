@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from ingest.extract import extract_article
-from ingest.language import detect_language
 from ingest.model import Article, Entry, Extracted
 from ingest.normalize import build_article, clean_author, clean_title
-from ingest.standalone import article_from_file
+from ingest.run.standalone import article_from_file
+from ingest.text.language import detect_language
 
 ENGLISH = (
     (

@@ -7,13 +7,13 @@ from email.utils import format_datetime
 
 import pytest
 
-from ingest.schedule import (
+from ingest.feeds.common import ttl_seconds
+from ingest.run.schedule import (
     MAX_BACKOFF,
     MAX_CACHE_HINT,
     cache_lifetime,
     next_delay,
     retry_after_seconds,
-    ttl_seconds,
 )
 
 NOW = datetime(2025, 5, 23, 12, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ from aiohttp import web
 
 from conftest import run_ingest
 from ingest.config import SummarizerConfig
-from ingest.dedupe.summary import Digest, Member
-from ingest.summarizer import Summarizer, SummarizerError, parse_answer
+from ingest.stories.summarizer import Summarizer, SummarizerError, parse_answer
+from ingest.stories.summary import Digest, Member
 from localsite import LocalSite
 from storysite import serve_reports
 

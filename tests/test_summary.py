@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.dedupe.summary import (
+from ingest.stories.summary import (
     MAX_KEY_POINTS,
     MIN_KEY_POINTS,
     Member,

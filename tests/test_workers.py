@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import workerfns
-from ingest.workers import WorkerCrashed, WorkerError, WorkerPool, WorkerTimeout
+from ingest.ops.workers import WorkerCrashed, WorkerError, WorkerPool, WorkerTimeout
 
 
 def wait_until_gone(pid: int, within: float = 5.0) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest import __version__
 from ingest.config import Config, ConfigError, load_config
-from ingest.logs import configure_logging
+from ingest.ops.logs import configure_logging
 
 # Commands import their stages when they run: `ingest --help` should not wait for trafilatura.
 if TYPE_CHECKING:
@@ -67,8 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """`ingest`: the daemon; `ingest --once`: poll every feed (or every due one) once and report."""
-    from ingest.language import ModelUnavailable
     from ingest.store import Store, StoreError
+    from ingest.text.language import ModelUnavailable
 
     if args.due and not args.once:
         raise UsageError("--due goes with --once; the daemon always polls feeds when they are due")
@@ -92,7 +92,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _daemon(config: Config, store: Store) -> int:
-    from ingest.daemon import Daemon
+    from ingest.run.daemon import Daemon
 
     try:
         return asyncio.run(Daemon(config, store).run())
@@ -102,7 +102,7 @@ def _daemon(config: Config, store: Store) -> int:
 
 
 def _once(args: argparse.Namespace, config: Config, store: Store) -> int:
-    from ingest.pipeline import run_once
+    from ingest.run.pipeline import run_once
 
     results = asyncio.run(run_once(config, store, due_only=args.due))
     for result in results:
@@ -154,7 +154,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     """`ingest extract FILE...`: the pipeline's extraction on local HTML files, as JSON lines."""
     from ingest.extract import ExtractionError
     from ingest.render import article_json
-    from ingest.standalone import article_from_file
+    from ingest.run.standalone import article_from_file
 
     if args.url and len(args.files) > 1:
         raise UsageError("--url names the address of one file; give one file with it")
@@ -194,7 +194,7 @@ def _stored(args: argparse.Namespace) -> Iterator[Store]:
 def _current(store: Store, story: Story, rows: list[dict[str, Any]] | None = None) -> Story:
     """The story's record, made here from its articles (`rows`, if already read) if none was written
     since the last one joined."""
-    from ingest.dedupe.summary import members_of, story_record, summarize
+    from ingest.stories.summary import members_of, story_record, summarize
 
     if story.summary and not store.is_stale(story.id):
         return story

@@ -14,8 +14,8 @@ import dateutil.parser
 from tld import get_fld
 from yarl import URL
 
-from ingest.language import detect_language
 from ingest.model import Article, Entry, Extracted
+from ingest.text.language import detect_language
 
 # Query parameters that identify a click or a campaign, never the document.
 _TRACKING_EXACT = frozenset(

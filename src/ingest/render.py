@@ -8,8 +8,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ingest.dedupe.summary import article_summary
 from ingest.model import Story
+from ingest.stories.summary import article_summary
 
 # The article record's fields, in the order every JSON line shows them.
 ARTICLE_FIELDS = (

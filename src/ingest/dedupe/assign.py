@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ingest.dedupe.clusters import WINDOW_DAYS, StoryArticle, StoryClusterer
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
 from ingest.dedupe.shingles import Sketch
-from ingest.dedupe.stories import WINDOW_DAYS, StoryArticle, StoryClusterer
 from ingest.model import Article
 
 # Articles replayed into the clusterer at startup: those of the last window, when stories can still grow.

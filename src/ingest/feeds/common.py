@@ -108,3 +108,11 @@ def absolute_url(link: str | None, base: str) -> str | None:
     except ValueError:  # e.g. an invalid IPv6 host
         return None
     return resolved if scheme in ("http", "https") and host else None
+
+def ttl_seconds(value: object) -> float | None:
+    """RSS <ttl>, in minutes, as seconds; None when absent or not a positive number."""
+    try:
+        minutes = float(str(value).strip())
+    except ValueError:
+        return None
+    return minutes * 60 if 0 < minutes < 1e6 else None

@@ -33,13 +33,13 @@ from ingest.feeds.common import (
     NotAFeed,
     absolute_url,
     clean_text,
+    ttl_seconds,
     unique,
     utc_from_struct,
     wide_codec,
 )
 from ingest.feeds.jsonfeed import parse_json
 from ingest.model import Entry, ParsedFeed
-from ingest.schedule import ttl_seconds
 
 
 def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:

@@ -18,9 +18,9 @@ import aiohttp
 import structlog
 
 from ingest.config import SummarizerConfig
-from ingest.dedupe.summary import MAX_KEY_POINTS, MIN_KEY_POINTS, Digest, Member, latest_originals
+from ingest.stories.summary import MAX_KEY_POINTS, MIN_KEY_POINTS, Digest, Member, latest_originals
 
-log = structlog.get_logger("ingest.summarizer")
+log = structlog.get_logger("ingest.stories.summarizer")
 
 MAX_ARTICLES = 8  # the latest originals the model reads
 LEAD_WORDS = 250  # of each: the news is in the lead, and prompts cost by the token

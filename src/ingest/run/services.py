@@ -16,14 +16,14 @@ from yarl import URL
 from ingest.config import Config, FeedConfig
 from ingest.dedupe.assign import REPLAY_DAYS, Deduper
 from ingest.fetch import Fetcher, FetchPolicy
-from ingest.language import load_model
-from ingest.logs import quiet_libraries
-from ingest.metrics import Metrics
+from ingest.ops.logs import quiet_libraries
+from ingest.ops.metrics import Metrics
+from ingest.ops.workers import WorkerPool
 from ingest.store import Store
-from ingest.summarizer import Summarizer
-from ingest.workers import WorkerPool
+from ingest.stories.summarizer import Summarizer
+from ingest.text.language import load_model
 
-log = structlog.get_logger("ingest.services")
+log = structlog.get_logger("ingest.run.services")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
     pool = WorkerPool(
         size=os.cpu_count() or 2,
         preload=[
-            "ingest.extract.article", "ingest.feeds", "ingest.dedupe.shingles", "ingest.dedupe.summary"
+            "ingest.extract.article", "ingest.feeds", "ingest.dedupe.shingles", "ingest.stories.summary"
         ],
         initializer=quiet_libraries,
     )

@@ -11,21 +11,21 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from structlog.contextvars import bound_contextvars
 
-from ingest.articles import Outcome, store_new_entries
 from ingest.config import Config, FeedConfig
-from ingest.digests import refresh_stories
 from ingest.feeds import FeedError, parse_feed
 from ingest.fetch import FetchError, HTTPStatusError, Response, ShuttingDown
-from ingest.logs import describe
-from ingest.metrics import Metrics
 from ingest.model import ParsedFeed
 from ingest.normalize import iso, parse_datetime
-from ingest.schedule import cache_lifetime, next_delay, retry_after_seconds
-from ingest.services import Services, fetch_policy, services
+from ingest.ops.logs import describe
+from ingest.ops.metrics import Metrics
+from ingest.ops.workers import WorkerError
+from ingest.run.articles import Outcome, store_new_entries
+from ingest.run.schedule import cache_lifetime, next_delay, retry_after_seconds
+from ingest.run.services import Services, fetch_policy, services
 from ingest.store import FeedState, Store, StoreError
-from ingest.workers import WorkerError
+from ingest.stories.refresh import refresh_stories
 
-log = structlog.get_logger("ingest.pipeline")
+log = structlog.get_logger("ingest.run.pipeline")
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "

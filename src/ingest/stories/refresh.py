@@ -9,12 +9,12 @@ from collections.abc import Sequence
 import structlog
 from structlog.contextvars import bound_contextvars
 
-from ingest.dedupe.summary import Digest, Member, members_of, story_record, summarize_many
-from ingest.services import Services
-from ingest.summarizer import Summarizer, SummarizerError
-from ingest.workers import WorkerError
+from ingest.ops.workers import WorkerError
+from ingest.run.services import Services
+from ingest.stories.summarizer import Summarizer, SummarizerError
+from ingest.stories.summary import Digest, Member, members_of, story_record, summarize_many
 
-log = structlog.get_logger("ingest.digests")
+log = structlog.get_logger("ingest.stories.refresh")
 
 BATCH = 16  # stories per trip to a worker
 SUMMARY_TIMEOUT_S = 60.0

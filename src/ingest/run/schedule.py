@@ -59,14 +59,6 @@ def cache_lifetime(headers: Mapping[str, str], now: datetime) -> float | None:
     return _seconds_until(headers.get("Expires"), now)
 
 
-def ttl_seconds(value: object) -> float | None:
-    """RSS <ttl>, in minutes, as seconds; None when absent or not a positive number."""
-    try:
-        minutes = float(str(value).strip())
-    except ValueError:
-        return None
-    return minutes * 60 if 0 < minutes < 1e6 else None
-
 
 def _seconds_until(http_date: str | None, now: datetime) -> float | None:
     if not http_date:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from ingest.metrics import Metrics
+from ingest.ops.metrics import Metrics
 
 # A health check that cannot get the database's answer in this time reports it as unhealthy.
 HEALTH_TIMEOUT_S = 2.0

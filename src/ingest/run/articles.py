@@ -22,14 +22,14 @@ from ingest.fetch import (
     TooLarge,
     TooManyRedirects,
 )
-from ingest.logs import describe
 from ingest.model import Entry, Extracted
 from ingest.normalize import build_article, canonical_url, entry_key
-from ingest.services import Services, fetch_policy
+from ingest.ops.logs import describe
+from ingest.ops.workers import WorkerError
+from ingest.run.services import Services, fetch_policy
 from ingest.store import StoreError
-from ingest.workers import WorkerError
 
-log = structlog.get_logger("ingest.articles")
+log = structlog.get_logger("ingest.run.articles")
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml")

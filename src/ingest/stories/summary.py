@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.dedupe.stories import content_terms
+from ingest.dedupe.clusters import content_terms
 from ingest.model import Story
 from ingest.normalize import host_names, strip_site_name
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import structlog
 
-log = structlog.get_logger("ingest.notify")
+log = structlog.get_logger("ingest.ops.notify")
 
 
 class Notifier:

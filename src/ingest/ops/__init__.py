@@ -1,0 +1,1 @@
+"""What keeps the process observable and alive: worker processes, logs, metrics, health and systemd."""

@@ -1,0 +1,1 @@
+"""Stories as people read them: extractive digests, the optional model, and the records kept fresh."""

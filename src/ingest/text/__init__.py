@@ -1,0 +1,1 @@
+"""Text helpers every stage shares: URLs, dates, names, clean-up and language; pure, no I/O."""
