@@ -23,6 +23,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from ingest.config import Config, FeedConfig
+from ingest.model import Article
 from ingest.ops.workers import WorkerPool
 from ingest.run.pipeline import PollResult, poll_feed
 from ingest.run.services import services
@@ -219,13 +220,13 @@ class Polled:
 
     results: dict[str, PollResult]  # by feed name
     events: list[dict] = field(default_factory=list)
-    articles: list[dict] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
 
     def logged(self, event: str, feed: str) -> list[dict]:
         return [e for e in self.events if e["event"] == event and e.get("feed") == feed]
 
     def stored(self, feed_url: str) -> list[dict]:
-        return [a for a in self.articles if a["feed"] == feed_url]
+        return [a for a in self.articles if a.feed == feed_url]
 
 
 async def poll_beside_good(site: LocalSite, tmp_path: Path, *hostile: dict) -> Polled:

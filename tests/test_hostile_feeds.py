@@ -53,7 +53,7 @@ async def test_entity_expansion_is_never_done(site: LocalSite, tmp_path: Path, b
 
     # The declarations are removed, so the references are undefined: a malformed feed, nothing expanded.
     assert_failed(polled, "undefined entity", event="feed_malformed")
-    assert not any("AAAA" in (a["text"] or "") or "lollol" in (a["text"] or "") for a in polled.articles)
+    assert not any("AAAA" in (a.text or "") or "lollol" in (a.text or "") for a in polled.articles)
 
 
 async def test_external_entities_are_never_fetched(
@@ -71,7 +71,7 @@ async def test_external_entities_are_never_fetched(
     assert other_site.requests == []
     for feed in feeds:
         assert_failed(polled, "undefined entity", feed["name"], event="feed_malformed")
-    assert not any("TOP SECRET" in (a["text"] or "") + (a["title"] or "") for a in polled.articles)
+    assert not any("TOP SECRET" in (a.text or "") + (a.title or "") for a in polled.articles)
 
 
 # -- size, content and shape ---------------------------------------------------------------------

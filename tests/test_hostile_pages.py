@@ -157,8 +157,8 @@ async def _stored_text(site: LocalSite, tmp_path: Path, body: bytes, content_typ
     problems = polled.logged("article_failed", "hostile") + polled.logged("article_crashed", "hostile")
     assert polled.results["hostile"].stored == 1, problems
     (article,) = polled.stored(site.url("/links.xml"))
-    assert article["title"] == "Café society"
-    return article["text"]
+    assert article.title == "Café society"
+    return article.text
 
 
 async def test_invalid_utf8_keeps_the_valid_text(site: LocalSite, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ingest import __version__
 from ingest.config import Config, ConfigError, load_config
@@ -21,7 +21,6 @@ from ingest.ops.logs import configure_logging
 
 # Commands import their stages when they run: `ingest --help` should not wait for trafilatura.
 if TYPE_CHECKING:
-    from ingest.model import Story
     from ingest.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -117,15 +116,16 @@ def _once(args: argparse.Namespace, config: Config, store: Store) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """`ingest export`: every stored article (or, with --stories, story) as one JSON object per line."""
     from ingest.render import article_json, story_json
+    from ingest.stories.record import current_story
 
     since = _since(args.since) if args.since else None
     with _stored(args) as store:
         if args.stories:
             for story in store.stories(since=since):
-                sys.stdout.write(story_json(_current(store, story)) + "\n")
+                sys.stdout.write(story_json(current_story(store, story)) + "\n")
         else:
-            for record in store.articles(since=since):
-                sys.stdout.write(article_json(record) + "\n")
+            for article in store.articles(since=since):
+                sys.stdout.write(article_json(article) + "\n")
     return EXIT_OK
 
 
@@ -133,6 +133,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     """`ingest show story|article ID`: one record for people, in the seeds' layout."""
     from ingest.render import article_text, story_text
     from ingest.store import AmbiguousId
+    from ingest.stories.record import current_story
 
     with _stored(args) as store:
         try:
@@ -145,8 +146,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         if args.kind == "article":
             sys.stdout.write(article_text(found))
         else:
-            rows = store.story_members(found.id)
-            sys.stdout.write(story_text(_current(store, found, rows), rows))
+            members = store.story_members(found.id)
+            sys.stdout.write(story_text(current_story(store, found, members), members))
     return EXIT_OK
 
 
@@ -168,8 +169,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             print(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False))
             status = EXIT_FAILED
             continue
-        record = dataclasses.asdict(article) | {"feed": None}  # not from a feed
-        print(article_json(record, file=str(path)))
+        print(article_json(article, file=str(path), feed=None))  # not from a feed
     return status
 
 
@@ -189,17 +189,6 @@ def _stored(args: argparse.Namespace) -> Iterator[Store]:
         yield store
     finally:
         store.close()
-
-
-def _current(store: Store, story: Story, rows: list[dict[str, Any]] | None = None) -> Story:
-    """The story's record, made here from its articles (`rows`, if already read) if none was written
-    since the last one joined."""
-    from ingest.stories.summary import members_of, story_record, summarize
-
-    if story.summary and not store.is_stale(story.id):
-        return story
-    rows = store.story_members(story.id) if rows is None else rows
-    return story_record(story.id, rows, summarize(members_of(rows))) if rows else story
 
 
 def _config(args: argparse.Namespace) -> Config:

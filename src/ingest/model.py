@@ -94,3 +94,21 @@ class Story:
     first_seen: str  # ISO 8601, UTC: when its first article was fetched
     updated_at: str  # when its last article was fetched
     summarized_by: str = "extractive"  # or the model that wrote summary and key points
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the database remembers of a feed between polls; a feed never polled has only its URL."""
+
+    url: str
+    name: str = ""
+    title: str | None = None  # as the feed calls itself
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled: str | None = None  # ISO 8601, UTC
+    last_success: str | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    failures: int = 0  # consecutive
+    next_poll: str | None = None
+    gone_since: str | None = None  # when the server first answered 410 Gone

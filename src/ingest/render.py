@@ -5,42 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ingest.model import Story
+from ingest.model import Article, Story
 from ingest.stories.summary import article_summary
 
-# The article record's fields, in the order every JSON line shows them.
-ARTICLE_FIELDS = (
-    "id",
-    "url",
-    "canonical_url",
-    "feed",
-    "guid",
-    "source",
-    "site_name",
-    "title",
-    "description",
-    "author",
-    "published",
-    "fetched_at",
-    "language",
-    "text",
-    "word_count",
-    "image_url",
-    "image_caption",
-    "tags",
-    "content_hash",
-    "duplicate_of",
-    "story_id",
-)
 
-
-def article_json(record: Mapping[str, Any], **extra: Any) -> str:
-    """One article as a JSON line: `extra` fields first, then the record's in their fixed order."""
-    ordered = {**extra, **{field: record.get(field) for field in ARTICLE_FIELDS}}
-    return json.dumps(ordered, ensure_ascii=False)
+def article_json(article: Article, **extra: Any) -> str:
+    """One article as a JSON line, its fields in the record's order; `extra` fields that are not the
+    record's come first (`file` for `ingest extract`), those that are replace its values."""
+    record = dataclasses.asdict(article)
+    lead = {key: value for key, value in extra.items() if key not in record}
+    return json.dumps(lead | record | {key: extra[key] for key in extra.keys() & record.keys()}, ensure_ascii=False)
 
 
 def story_json(story: Story) -> str:
@@ -54,10 +31,10 @@ def story_json(story: Story) -> str:
     return json.dumps(ordered, ensure_ascii=False)
 
 
-def story_text(story: Story, articles: Sequence[Mapping[str, Any]]) -> str:
+def story_text(story: Story, articles: Sequence[Article]) -> str:
     """The story in the layout of seed 000: date, title, sources, image, summary, key points, articles.
 
-    `articles` are the story's stored rows in order of publication; copies name their original."""
+    `articles` are the story's stored articles in order of publication; copies name their original."""
     day = _day(story.date)
     lines = [day, "", story.title or "(untitled story)", "", f"Date: {day}"]
     lines.append("Sources: " + " | ".join(f"{domain}: {n}" for domain, n in story.sources.items()))
@@ -71,27 +48,27 @@ def story_text(story: Story, articles: Sequence[Mapping[str, Any]]) -> str:
     lines += ["Summary", "", story.summary, "", "Key Points", ""]
     lines += [f"  • {point}" for point in story.key_points]
     lines += ["", "Articles in this Cluster", ""]
-    titles = {row["id"]: row["title"] or row["source"] for row in articles}
-    for row in articles:
-        lines += [row["title"] or "(untitled)", ""]
-        if row["duplicate_of"]:
-            original = titles.get(row["duplicate_of"], row["duplicate_of"])
-            lines += [f"({row['source']} republished the same report as “{original}”)", ""]
+    titles = {article.id: article.title or article.source for article in articles}
+    for article in articles:
+        lines += [article.title or "(untitled)", ""]
+        if article.duplicate_of:
+            original = titles.get(article.duplicate_of, article.duplicate_of)
+            lines += [f"({article.source} republished the same report as “{original}”)", ""]
         else:
-            lines += [article_summary(row["text"] or ""), ""]
+            lines += [article_summary(article.text or ""), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def article_text(record: Mapping[str, Any]) -> str:
+def article_text(article: Article) -> str:
     """One stored article, as seeds 001-004 show one but clean: title, date, source, author, text."""
-    lines = [record["title"] or "(untitled)", ""]
-    lines.append(f"Date: {_day(record['published'] or record['fetched_at'])}")
-    site = record["site_name"]
-    named = site and not site.startswith(record["source"])  # "cnbc.com (CNBC)", not "cnbc.com (cnbc.com)"
-    lines.append(f"Source: {record['source']}" + (f" ({site})" if named else ""))
-    if record["author"]:
-        lines.append(f"Author: {record['author']}")
-    lines += [f"URL: {record['url']}", "", record["text"]]
+    lines = [article.title or "(untitled)", ""]
+    lines.append(f"Date: {_day(article.published or article.fetched_at)}")
+    site = article.site_name
+    named = site and not site.startswith(article.source)  # "cnbc.com (CNBC)", not "cnbc.com (cnbc.com)"
+    lines.append(f"Source: {article.source}" + (f" ({site})" if named else ""))
+    if article.author:
+        lines.append(f"Author: {article.author}")
+    lines += [f"URL: {article.url}", "", article.text]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -6,10 +6,9 @@ in-memory; the store writes what `place` decides, and gives back the rows to reb
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from ingest.dedupe.clusters import WINDOW_DAYS, StoryArticle, StoryClusterer
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
@@ -45,10 +44,10 @@ class Deduper:
 
     @classmethod
     def rebuild(
-        cls, fingerprints: Iterable[tuple[FingerprintRow, str | None]], recent: Iterable[Mapping[str, Any]]
+        cls, fingerprints: Iterable[tuple[FingerprintRow, str | None]], recent: Iterable[Article]
     ) -> Deduper:
         """A deduper from stored state: fingerprint rows with their article's story (in order of arrival),
-        and the last window's articles as records, oldest first."""
+        and the last window's articles, oldest first."""
         rows = []
         stories = {}
         for row, story_id in fingerprints:
@@ -57,10 +56,10 @@ class Deduper:
                 stories[row.article_id] = story_id
         deduper = cls(NearDuplicateIndex.from_rows(rows))
         deduper._story_of_original = stories
-        for record in recent:
+        for article in recent:
             # Copies added nothing to their story's vector when they were assigned; they add nothing now.
-            if record["story_id"] and not record["duplicate_of"]:
-                deduper.clusterer.restore(story_article(record), record["story_id"])
+            if article.story_id and not article.duplicate_of:
+                deduper.clusterer.restore(story_article(article), article.story_id)
         return deduper
 
     def place(
@@ -100,18 +99,17 @@ class Deduper:
         return story
 
 
-def story_article(record: Article | Mapping[str, Any], duplicate_of: str | None = None) -> StoryArticle:
-    """What clustering needs of an article record or a stored row; dated when published, else fetched."""
-    get = record.get if isinstance(record, Mapping) else lambda key: getattr(record, key)
-    when = _parse(get("published")) or _parse(get("fetched_at"))
+def story_article(article: Article, duplicate_of: str | None = None) -> StoryArticle:
+    """What clustering needs of an article; dated when published, else when fetched."""
+    when = _parse(article.published) or _parse(article.fetched_at)
     if when is None:
-        raise ValueError(f"article {get('id')} has neither a published nor a fetched time")
+        raise ValueError(f"article {article.id} has neither a published nor a fetched time")
     return StoryArticle(
-        id=get("id"),
-        title=get("title") or "",
-        text=get("text") or "",
+        id=article.id,
+        title=article.title or "",
+        text=article.text or "",
         published=when,
-        source=get("source") or "",
+        source=article.source or "",
         duplicate_of=duplicate_of,
     )
 

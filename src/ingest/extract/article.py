@@ -31,6 +31,10 @@ class ExtractionError(Exception):
     """The document holds no article text that can be extracted."""
 
 
+class NotHTML(ExtractionError):
+    """The linked page is not an HTML document."""
+
+
 def extract_article(
     html: bytes | str,
     url: str | None = None,

@@ -12,20 +12,14 @@ from structlog.contextvars import bound_contextvars
 
 from ingest.config import FeedConfig
 from ingest.dedupe.shingles import Sketch, sketch
-from ingest.extract.article import ExtractionError, extract_article
+from ingest.extract.article import ExtractionError, NotHTML, extract_article
 from ingest.extract.fragment import extract_fragment
-from ingest.fetch import (
-    AddressRefused,
-    FetchError,
-    HTTPStatusError,
-    ShuttingDown,
-    TooLarge,
-    TooManyRedirects,
-)
+from ingest.fetch import FetchError, ShuttingDown
 from ingest.model import Entry, Extracted
 from ingest.normalize import build_article, canonical_url, entry_key
 from ingest.ops.logs import describe
 from ingest.ops.workers import WorkerError
+from ingest.run.retry import MAX_ENTRY_ATTEMPTS, entry_failure_is_permanent
 from ingest.run.services import Services, fetch_policy
 from ingest.store import StoreError
 
@@ -42,10 +36,6 @@ class Outcome(enum.Enum):
     SKIPPED = "skipped"  # not tried because the process is stopping; the next run tries again
 
 
-class NotHTML(Exception):
-    """The linked page is not an HTML document."""
-
-
 async def store_new_entries(svc: Services, feed: FeedConfig, entries: Sequence[Entry]) -> list[Outcome]:
     """Store the entries not seen before, concurrently; one outcome per entry tried."""
     fresh = [entry for entry in entries if not _seen(svc, feed, entry)]
@@ -54,7 +44,7 @@ async def store_new_entries(svc: Services, feed: FeedConfig, entries: Sequence[E
 
 def _seen(svc: Services, feed: FeedConfig, entry: Entry) -> bool:
     link = entry_url(entry)
-    return svc.store.seen(entry_key(entry, feed.url), [link] if link else [])
+    return svc.store.seen(entry_key(entry, feed.url), [link] if link else [], max_attempts=MAX_ENTRY_ATTEMPTS)
 
 
 async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome:
@@ -85,7 +75,7 @@ async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry, link: str 
             url, extracted = await _article_source(svc, feed, entry)
         except ShuttingDown:
             return Outcome.SKIPPED
-        except (FetchError, ExtractionError, NotHTML, WorkerError) as exc:
+        except (FetchError, ExtractionError, WorkerError) as exc:
             return _failed(svc, feed, entry, link, exc, fetched_at)
         article = build_article(
             entry=entry,
@@ -178,15 +168,8 @@ def _failed(
     """Record and log an article that could not be stored, once."""
     key = entry_key(entry, feed.url) or link or _pseudo_url(feed, entry)
     reason = describe(exc)
-    permanent = _is_permanent(exc)
+    permanent = entry_failure_is_permanent(exc)
     svc.store.record_entry_failure(key, feed=feed.url, url=entry.link, reason=reason, permanent=permanent, at=at)
     svc.metrics.articles_failed.inc()
     log.warning("article_failed", error=reason, permanent=permanent)
     return Outcome.FAILED
-
-
-def _is_permanent(exc: Exception) -> bool:
-    """Failures that another try would repeat; timeouts and dropped connections get more tries."""
-    if isinstance(exc, HTTPStatusError):
-        return 400 <= exc.status < 500 and exc.status not in (408, 425, 429)
-    return isinstance(exc, TooLarge | AddressRefused | TooManyRedirects | NotHTML | ExtractionError)

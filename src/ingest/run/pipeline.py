@@ -13,16 +13,17 @@ from structlog.contextvars import bound_contextvars
 
 from ingest.config import Config, FeedConfig
 from ingest.feeds import FeedError, parse_feed
-from ingest.fetch import FetchError, HTTPStatusError, Response, ShuttingDown
-from ingest.model import ParsedFeed
+from ingest.fetch import FetchError, Response, ShuttingDown
+from ingest.model import FeedState, ParsedFeed
 from ingest.normalize import iso, parse_datetime
 from ingest.ops.logs import describe
 from ingest.ops.metrics import Metrics
 from ingest.ops.workers import WorkerError
 from ingest.run.articles import Outcome, store_new_entries
-from ingest.run.schedule import cache_lifetime, next_delay, retry_after_seconds
+from ingest.run.retry import feed_retry
+from ingest.run.schedule import cache_lifetime, next_delay
 from ingest.run.services import Services, fetch_policy, services
-from ingest.store import FeedState, Store, StoreError
+from ingest.store import Store, StoreError
 from ingest.stories.refresh import refresh_stories
 
 log = structlog.get_logger("ingest.run.pipeline")
@@ -177,26 +178,21 @@ def _succeeded(
 
 
 def _failed(svc: Services, feed: FeedConfig, state: FeedState, exc: Exception, started: datetime) -> PollResult:
-    status = exc.status if isinstance(exc, HTTPStatusError) else None
-    retry_after = retry_after_seconds(exc.retry_after, started) if isinstance(exc, HTTPStatusError) else None
-    failures = state.failures + 1
-    delay = next_delay(interval=feed.interval, failures=failures, retry_after=retry_after, jitter=random.random())
-    next_poll = started + timedelta(seconds=delay)
+    retry = feed_retry(exc, state, feed.interval, started, jitter=random.random())
     # The feed's own URL is known to every reader of this error; a redirect hop's is news.
     error = exc.reason if isinstance(exc, FetchError) and exc.url == feed.url else describe(exc)
-    gone = status == 410
-    if gone:
-        error = f"HTTP 410: the server says the feed is gone; it is still checked, next at {iso(next_poll)}"
-    svc.store.record_failure(feed.url, error=error, status=status, at=started, next_poll=next_poll)
-    svc.metrics.polls.labels("gone" if gone else "failed").inc()
+    if retry.gone:
+        error = f"HTTP 410: the server says the feed is gone; it is still checked, next at {iso(retry.next_poll)}"
+    svc.store.record_failure(feed.url, error=error, status=retry.status, at=started, next_poll=retry.next_poll)
+    svc.metrics.polls.labels("gone" if retry.gone else "failed").inc()
     log.warning(
-        "feed_gone" if gone else "feed_failed",
+        "feed_gone" if retry.gone else "feed_failed",
         error=error,
-        status=status,
-        failures=failures,
-        next_poll=iso(next_poll),
+        status=retry.status,
+        failures=retry.failures,
+        next_poll=iso(retry.next_poll),
     )
-    return PollResult(feed, ok=False, status=status, error=error, next_poll=next_poll)
+    return PollResult(feed, ok=False, status=retry.status, error=error, next_poll=retry.next_poll)
 
 
 def _now() -> datetime:

@@ -66,19 +66,36 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
 
 
 async def load_deduper(store: Store) -> Deduper:
-    """The deduper as the store left it: rows read here, the index and vectors built off the loop."""
+    """The deduper as the store left it: rows read here, the index and vectors built off the loop; then
+    any article stored before stories existed is placed, in order of publication."""
     started = time.perf_counter()
     # The connection belongs to this thread; only the CPU-heavy rebuild moves to another.
     fingerprints = list(store.fingerprints())
     recent = store.recent_articles(REPLAY_DAYS, datetime.now(UTC))
     deduper = await asyncio.to_thread(Deduper.rebuild, fingerprints, recent)
+    placed = place_unplaced(store, deduper)
     log.info(
         "deduper_loaded",
         fingerprints=len(fingerprints),
         replayed=len(recent),
+        placed=placed,
         seconds=round(time.perf_counter() - started, 3),
     )
     return deduper
+
+
+def place_unplaced(store: Store, deduper: Deduper) -> int:
+    """Give the articles of a database older than stories their original and story, as if each had
+    just been stored in order of publication; return how many there were (none, past the first run)."""
+    articles = store.unplaced_articles()
+    by_hash: dict[str, tuple[str, str]] = {}  # exact copies among them, which the store cannot see yet
+    placements = []
+    for article in articles:
+        placed = deduper.place(article, by_hash.get(article.content_hash))
+        by_hash.setdefault(article.content_hash, (placed.duplicate_of or article.id, placed.story_id))
+        placements.append((article, placed))
+    store.place(placements)
+    return len(placements)
 
 
 def feed_hosts(feeds: Iterable[FeedConfig]) -> set[str]:

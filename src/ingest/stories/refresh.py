@@ -11,8 +11,9 @@ from structlog.contextvars import bound_contextvars
 
 from ingest.ops.workers import WorkerError
 from ingest.run.services import Services
+from ingest.stories.record import members_of, story_record
 from ingest.stories.summarizer import Summarizer, SummarizerError
-from ingest.stories.summary import Digest, Member, members_of, story_record, summarize_many
+from ingest.stories.summary import Digest, Member, summarize_many
 
 log = structlog.get_logger("ingest.stories.refresh")
 
@@ -27,8 +28,8 @@ async def refresh_stories(svc: Services) -> int:
     written = 0
     for start in range(0, len(stale), BATCH):
         batch = stale[start : start + BATCH]
-        rows = {story_id: svc.store.story_members(story_id) for story_id in batch}
-        members = [members_of(story_rows) for story_rows in rows.values()]
+        articles = {story_id: svc.store.story_members(story_id) for story_id in batch}
+        members = [members_of(story_articles) for story_articles in articles.values()]
         try:
             digests = await svc.pool.run(summarize_many, members, timeout=SUMMARY_TIMEOUT_S)
         except WorkerError as exc:
@@ -40,9 +41,10 @@ async def refresh_stories(svc: Services) -> int:
             answers = await asyncio.gather(*calls)
         else:
             answers = [(digest, "extractive") for digest in digests]
-        for (story_id, story_rows), (digest, by) in zip(rows.items(), answers, strict=True):
+        for (story_id, story_articles), (digest, by) in zip(articles.items(), answers, strict=True):
             if digest is not None:  # None: merged into another story meanwhile
-                svc.store.save_story(story_record(story_id, story_rows, digest, by), members=len(story_rows))
+                record = story_record(story_id, story_articles, digest, by)
+                svc.store.save_story(record, members=len(story_articles))
                 written += 1
     if written:
         log.info("stories_summarized", stories=written)

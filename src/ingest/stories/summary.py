@@ -13,12 +13,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ingest.dedupe.clusters import content_terms
-from ingest.model import Story
 from ingest.normalize import host_names, strip_site_name
 
 MAX_ARTICLES = 12  # the latest originals read for a summary; more adds cost, rarely news
@@ -166,45 +164,6 @@ def split_sentences(text: str) -> list[str]:
             start = found.end()
         sentences.append(paragraph[start:].strip())
     return [s for s in sentences if s]
-
-
-def story_record(story_id: str, rows: Sequence[Mapping[str, Any]], digest: Digest, by: str = "extractive") -> Story:
-    """The story's record from its stored articles (in order of publication) and their digest."""
-    dates = sorted(row["published"] or row["fetched_at"] for row in rows)
-    fetched = sorted(row["fetched_at"] for row in rows)
-    return Story(
-        id=story_id,
-        title=digest.title or None,
-        date=dates[0][:10] if dates else None,
-        sources=sources([row["source"] for row in rows]),
-        articles=[row["id"] for row in rows],
-        summary=digest.summary,
-        key_points=list(digest.key_points),
-        image_url=digest.image_url,
-        image_caption=digest.image_caption,
-        image_source=digest.image_source,
-        first_seen=fetched[0] if fetched else "",
-        updated_at=fetched[-1] if fetched else "",
-        summarized_by=by,
-    )
-
-
-def members_of(rows: Sequence[Mapping[str, Any]]) -> list[Member]:
-    """Stored article rows as summarising reads them: the lead of each text, not all of it."""
-    return [
-        Member(
-            id=row["id"],
-            title=row["title"] or "",
-            text=(row["text"] or "")[:LEAD_CHARS],
-            source=row["source"] or "",
-            published=row["published"] or row["fetched_at"],
-            site_name=row["site_name"],
-            image_url=row["image_url"],
-            image_caption=row["image_caption"],
-            duplicate_of=row["duplicate_of"],
-        )
-        for row in rows
-    ]
 
 
 # -- choosing ---------------------------------------------------------------------------------------

@@ -1,35 +1,38 @@
-"""The SQLite database: schema, migrations and every query the daemon and the commands run."""
+"""The SQLite backend: the embedded default, one file in WAL mode, every query the store interface runs."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
-from ingest.model import Article, Story
+from ingest.model import Article, FeedState, Story
 from ingest.normalize import iso, parse_datetime
+from ingest.store.base import AmbiguousId, Store, StoreError
+from ingest.store.migrations import migrations
+from ingest.store.records import (
+    ARTICLE_COLUMNS,
+    FEED_COLUMNS,
+    article_of,
+    article_row,
+    feed_of,
+    story_of,
+    story_row,
+)
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
+    from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
 # Readers and a second writer wait this long for a lock before giving up.
 BUSY_TIMEOUT_S = 30.0
-# An entry whose page failed this many times is not tried again.
-MAX_ENTRY_ATTEMPTS = 3
-
-migrations = Migrations("ingest")
-
-
-class StoreError(Exception):
-    """The database cannot be opened or written; str() names the file."""
+# Articles in the order a story lists them: by publication, the undated by when they were fetched.
+_BY_DATE = "coalesce(published, fetched_at), rowid"
 
 
 # What an operator can do about a write SQLite refused, by the start of its error code's name.
@@ -48,7 +51,7 @@ def _writes(method: Callable[..., _T]) -> Callable[..., _T]:
     the file and why, rather than a bare sqlite3 error that the callers' catch-alls would log as a crash."""
 
     @functools.wraps(method)
-    def write(self: Store, *args: Any, **kwargs: Any) -> _T:
+    def write(self: SQLiteStore, *args: Any, **kwargs: Any) -> _T:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.OperationalError as exc:
@@ -64,143 +67,6 @@ def _explained(exc: sqlite3.Error) -> str:
     return f"{exc} ({hint})" if hint else str(exc)
 
 
-class AmbiguousId(LookupError):
-    """An id prefix that matches more than one record."""
-
-
-@migrations()
-def m001_initial(db: Database) -> None:
-    db.executescript(
-        """
-        CREATE TABLE feeds (
-            url TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            title TEXT,
-            etag TEXT,
-            last_modified TEXT,
-            last_polled TEXT,
-            last_success TEXT,
-            last_status INTEGER,
-            last_error TEXT,
-            failures INTEGER NOT NULL DEFAULT 0,
-            next_poll TEXT
-        );
-        CREATE TABLE articles (
-            id TEXT PRIMARY KEY,
-            url TEXT NOT NULL,
-            canonical_url TEXT NOT NULL UNIQUE,
-            entry_url TEXT,
-            guid TEXT,
-            feed TEXT NOT NULL,
-            source TEXT NOT NULL,
-            site_name TEXT,
-            title TEXT,
-            description TEXT,
-            author TEXT,
-            published TEXT,
-            fetched_at TEXT NOT NULL,
-            language TEXT,
-            text TEXT NOT NULL,
-            word_count INTEGER NOT NULL,
-            image_url TEXT,
-            image_caption TEXT,
-            tags TEXT NOT NULL DEFAULT '[]',
-            content_hash TEXT NOT NULL,
-            duplicate_of TEXT REFERENCES articles(id),
-            story_id TEXT
-        );
-        CREATE INDEX articles_guid ON articles(guid);
-        CREATE INDEX articles_entry_url ON articles(entry_url);
-        CREATE INDEX articles_content_hash ON articles(content_hash);
-        CREATE INDEX articles_fetched_at ON articles(fetched_at);
-        CREATE INDEX articles_published ON articles(published);
-        CREATE TABLE entry_failures (
-            key TEXT PRIMARY KEY,
-            feed TEXT NOT NULL,
-            url TEXT,
-            reason TEXT NOT NULL,
-            attempts INTEGER NOT NULL,
-            permanent INTEGER NOT NULL,
-            last_attempt TEXT NOT NULL
-        );
-        """
-    )
-    db["articles"].enable_fts(["title", "text"], create_triggers=True)
-
-
-@migrations()
-def m002_feed_gone(db: Database) -> None:
-    # 410 Gone: when the server first said so; the feed is still polled (with backoff), never dropped.
-    db.execute("ALTER TABLE feeds ADD COLUMN gone_since TEXT")
-
-
-@migrations()
-def m003_stories(db: Database) -> None:
-    # An article's near-duplicate fingerprint, kept so that the index survives a restart.
-    db.executescript(
-        """
-        CREATE TABLE fingerprints (
-            article_id TEXT PRIMARY KEY REFERENCES articles(id),
-            signature BLOB NOT NULL,
-            shingles INTEGER NOT NULL,
-            duplicate_of TEXT
-        );
-        CREATE TABLE stories (
-            id TEXT PRIMARY KEY,
-            first_seen TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            articles INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX articles_story_id ON articles(story_id);
-        CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
-        """
-    )
-    _place_stored_articles(db)
-
-
-def _place_stored_articles(db: Database) -> None:
-    """Give the articles stored before m003 their original and story, in order of publication."""
-    from ingest.dedupe.assign import Deduper  # heavy, and needed once
-
-    deduper = Deduper()
-    by_hash: dict[str, tuple[str, str]] = {}
-    fields = [f.name for f in dataclasses.fields(Article)]
-    # The order first, then one row at a time: the loop updates the table it reads.
-    by_date = "SELECT rowid FROM articles ORDER BY coalesce(published, fetched_at), rowid"
-    order = [r[0] for r in db.execute(by_date)]
-    for rowid in order:
-        row = next(db.query("SELECT * FROM articles WHERE rowid = ?", [rowid]))
-        article = Article(**{name: row[name] for name in fields})
-        article.tags = json.loads(row["tags"] or "[]")
-        placed = deduper.place(article, by_hash.get(article.content_hash))
-        by_hash.setdefault(article.content_hash, (placed.duplicate_of or article.id, placed.story_id))
-        db.execute(
-            "UPDATE articles SET duplicate_of = ?, story_id = ? WHERE id = ?",
-            [placed.duplicate_of, placed.story_id, article.id],
-        )
-        if placed.fingerprint:
-            _insert_fingerprint(db, placed.fingerprint)
-        for gone, keep in placed.merges:
-            db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [keep, gone])
-    db.execute(
-        """INSERT INTO stories (id, first_seen, updated_at, articles)
-           SELECT story_id, min(fetched_at), max(fetched_at), count(*) FROM articles
-           WHERE story_id IS NOT NULL GROUP BY story_id"""
-    )
-
-
-@migrations()
-def m004_story_records(db: Database) -> None:
-    # What a reader sees of a story, refreshed (off the write path) whenever `stale` says it changed.
-    for column in (
-        "title TEXT", "date TEXT", "sources TEXT", "summary TEXT", "key_points TEXT", "image_url TEXT",
-        "image_caption TEXT", "image_source TEXT", "summarized_by TEXT", "stale INTEGER NOT NULL DEFAULT 1",
-    ):
-        db.execute(f"ALTER TABLE stories ADD COLUMN {column}")
-    db.execute("CREATE INDEX stories_stale ON stories(stale) WHERE stale")
-    db.execute("CREATE INDEX stories_updated_at ON stories(updated_at)")
-
-
 def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
     db.execute(
         "INSERT INTO fingerprints (article_id, signature, shingles, duplicate_of) VALUES (?, ?, ?, ?)",
@@ -208,27 +74,15 @@ def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    """What the database remembers of a feed between polls."""
-
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    failures: int = 0
-    next_poll: str | None = None
-    gone_since: str | None = None
-
-
-class Store:
-    """One connection to the database; the daemon's writes and the commands' reads go through here."""
+class SQLiteStore(Store):
+    """One connection to a SQLite file; WAL lets other processes read while the daemon writes."""
 
     def __init__(self, db: Database, path: Path) -> None:
         self.db = db
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> Store:
+    def open(cls, path: Path, *, create: bool = True) -> SQLiteStore:  # type: ignore[override]
         """Open (and create, migrate) the database at `path`, in WAL mode."""
         if not create and not path.exists():
             raise StoreError(f"{path}: no such database (run `ingest --once` first)")
@@ -266,12 +120,8 @@ class Store:
                 )
 
     def feed_state(self, url: str) -> FeedState:
-        rows = self.db.query(
-            "SELECT url, etag, last_modified, failures, next_poll, gone_since FROM feeds WHERE url = ?",
-            [url],
-        )
-        row = next(rows, None)
-        return FeedState(**row) if row else FeedState(url)
+        row = next(self.db.query(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds WHERE url = ?", [url]), None)
+        return feed_of(row) if row else FeedState(url)
 
     @_writes
     def record_success(
@@ -308,9 +158,6 @@ class Store:
             [iso(at), status, error, iso(next_poll), status, iso(at), url],
         )
 
-    def feeds(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM feeds ORDER BY name"))
-
     def answers(self, timeout: float = 2.0) -> bool:
         """Whether the database file answers a read, on a connection of its own (any thread may ask)."""
         try:
@@ -326,8 +173,7 @@ class Store:
 
     # -- entries and articles -------------------------------------------------------------------
 
-    def seen(self, guid: str | None, urls: Iterable[str]) -> bool:
-        """Whether an entry is already stored, or has failed for good, by its guid or any of its URLs."""
+    def seen(self, guid: str | None, urls: Iterable[str], *, max_attempts: int) -> bool:
         urls = [u for u in urls if u]
         keys = [k for k in (guid, *urls) if k]
         if not keys:
@@ -343,7 +189,7 @@ class Store:
         given_up = self.db.query(
             f"""SELECT 1 FROM entry_failures WHERE key IN ({", ".join("?" * len(keys))})
                 AND (permanent OR attempts >= ?) LIMIT 1""",
-            [*keys, MAX_ENTRY_ATTEMPTS],
+            [*keys, max_attempts],
         )
         return next(given_up, None) is not None
 
@@ -356,11 +202,7 @@ class Store:
         fingerprint: FingerprintRow | None = None,
         merges: Iterable[tuple[str, str]] = (),
     ) -> bool:
-        """Store one article in its own transaction, with its fingerprint, its story's bookkeeping and the
-        story merges it caused (absorbed, surviving); False if its canonical URL is already stored."""
-        record = dataclasses.asdict(article)
-        record["tags"] = json.dumps(article.tags, ensure_ascii=False)
-        record["entry_url"] = entry_url
+        record = article_row(article, entry_url)
         columns = ", ".join(record)
         marks = ", ".join("?" * len(record))
         try:
@@ -428,22 +270,45 @@ class Store:
         for article_id, signature, shingles, duplicate_of, story_id in rows:
             yield FingerprintRow(article_id, signature, shingles, duplicate_of), story_id
 
-    def recent_articles(self, days: float, now: datetime) -> list[dict[str, Any]]:
-        """The articles dated (published, else fetched) within `days` before the newest one (or now, if
-        that is earlier), oldest first: what the story clusterer replays after a restart."""
+    def recent_articles(self, days: float, now: datetime) -> list[Article]:
         newest = next(self.db.query("SELECT max(coalesce(published, fetched_at)) AS t FROM articles"))["t"]
         if newest is None:
             return []
         since = iso(min(parse_datetime(newest) or now, now) - timedelta(days=days))
         # Two indexed conditions rather than coalesce(), which no index covers.
-        return list(
-            self.db.query(
-                """SELECT id, title, text, source, published, fetched_at, duplicate_of, story_id
-                   FROM articles WHERE published >= :since OR (published IS NULL AND fetched_at >= :since)
-                   ORDER BY coalesce(published, fetched_at), rowid""",
-                {"since": since},
-            )
+        return self._articles(
+            f"""WHERE published >= :since OR (published IS NULL AND fetched_at >= :since) ORDER BY {_BY_DATE}""",
+            {"since": since},
         )
+
+    def unplaced_articles(self) -> list[Article]:
+        return self._articles(f"WHERE story_id IS NULL ORDER BY {_BY_DATE}")
+
+    @_writes
+    def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:
+        with self.db.atomic():
+            placed = set()
+            for article, placement in placements:
+                self.db.execute(
+                    "UPDATE articles SET duplicate_of = ?, story_id = ? WHERE id = ?",
+                    [placement.duplicate_of, placement.story_id, article.id],
+                )
+                if placement.fingerprint:
+                    _insert_fingerprint(self.db, placement.fingerprint)
+                for gone, keep in placement.merges:
+                    self._merge_stories(gone, keep)
+                    placed.discard(gone)
+                    placed.add(keep)
+                placed.add(placement.story_id)
+            for story_id in placed:
+                self.db.execute(
+                    """INSERT INTO stories (id, first_seen, updated_at, articles)
+                       SELECT story_id, min(fetched_at), max(fetched_at), count(*) FROM articles
+                       WHERE story_id = :id GROUP BY story_id
+                       ON CONFLICT(id) DO UPDATE SET first_seen = excluded.first_seen,
+                           updated_at = excluded.updated_at, articles = excluded.articles, stale = 1""",
+                    {"id": story_id},
+                )
 
     @_writes
     def record_entry_failure(
@@ -459,24 +324,22 @@ class Store:
             [key, feed, url, reason, int(permanent), iso(at)],
         )
 
-    def articles(self, since: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every article in the order it was stored, optionally only those fetched at or after `since`."""
+    def articles(self, since: str | None = None) -> Iterator[Article]:
         where, params = ("WHERE fetched_at >= ?", [since]) if since else ("", [])
-        for row in self.db.query(f"SELECT * FROM articles {where} ORDER BY rowid", params):
-            row["tags"] = json.loads(row["tags"] or "[]")
-            yield row
+        for row in self.db.query(f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles {where} ORDER BY rowid", params):
+            yield article_of(row)
 
-    def article(self, key: str) -> dict[str, Any] | None:
-        """The article with this id, or with the one id that starts with `key`."""
+    def article(self, key: str) -> Article | None:
         row = self._by_id("articles", key, "article")
-        if row is not None:
-            row["tags"] = json.loads(row["tags"] or "[]")
-        return row
+        return article_of(row) if row is not None else None
+
+    def _articles(self, where: str, params: Any = ()) -> list[Article]:
+        rows = self.db.query(f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles {where}", params)
+        return [article_of(row) for row in rows]
 
     # -- stories ----------------------------------------------------------------------------------
 
     def stale_stories(self) -> list[str]:
-        """Stories whose articles changed since their record was last written, oldest change first."""
         rows = self.db.execute("SELECT id FROM stories WHERE stale ORDER BY updated_at").fetchall()
         return [row[0] for row in rows]
 
@@ -484,72 +347,33 @@ class Store:
         row = self.db.execute("SELECT stale FROM stories WHERE id = ?", [story_id]).fetchone()
         return bool(row and row[0])
 
-    def story_members(self, story_id: str) -> list[dict[str, Any]]:
-        """The story's articles with what its record is made of, in order of publication."""
-        return list(
-            self.db.query(
-                """SELECT id, title, text, source, site_name, published, fetched_at, image_url,
-                          image_caption, description, duplicate_of
-                   FROM articles WHERE story_id = ? ORDER BY coalesce(published, fetched_at), rowid""",
-                [story_id],
-            )
-        )
+    def story_members(self, story_id: str) -> list[Article]:
+        return self._articles(f"WHERE story_id = ? ORDER BY {_BY_DATE}", [story_id])
 
     @_writes
     def save_story(self, story: Story, members: int) -> None:
-        """Write the story's record, made from `members` articles; it stays stale if more joined meanwhile."""
+        row = story_row(story)
+        assignments = ", ".join(f"{name} = :{name}" for name in row if name not in ("id", "first_seen", "updated_at"))
+        # first_seen and updated_at are the store's own bookkeeping, kept by add_article and merges.
         self.db.execute(
-            """UPDATE stories SET title = :title, date = :date, sources = :sources, summary = :summary,
-                   key_points = :key_points, image_url = :image_url, image_caption = :image_caption,
-                   image_source = :image_source, summarized_by = :summarized_by,
-                   stale = (articles != :members)
-               WHERE id = :id""",
-            {
-                "id": story.id,
-                "title": story.title,
-                "date": story.date,
-                "sources": json.dumps(story.sources, ensure_ascii=False),
-                "summary": story.summary,
-                "key_points": json.dumps(story.key_points, ensure_ascii=False),
-                "image_url": story.image_url,
-                "image_caption": story.image_caption,
-                "image_source": story.image_source,
-                "summarized_by": story.summarized_by,
-                "members": members,
-            },
+            f"UPDATE stories SET {assignments}, stale = (articles != :members) WHERE id = :id",
+            row | {"members": members},
         )
 
     def story(self, key: str) -> Story | None:
-        """The story with this id, or with the one id that starts with `key`; None if there is none."""
         row = self._by_id("stories", key, "story")
         return self._story(row) if row else None
 
     def stories(self, since: str | None = None) -> Iterator[Story]:
-        """Every story, most recently updated last; only those updated at or after `since` if given."""
         where, params = ("WHERE updated_at >= ?", [since]) if since else ("", [])
         for row in list(self.db.query(f"SELECT * FROM stories {where} ORDER BY updated_at, id", params)):
             yield self._story(row)
 
     def _story(self, row: dict[str, Any]) -> Story:
         articles = self.db.execute(
-            "SELECT id FROM articles WHERE story_id = ? ORDER BY coalesce(published, fetched_at), rowid",
-            [row["id"]],
+            f"SELECT id FROM articles WHERE story_id = ? ORDER BY {_BY_DATE}", [row["id"]]
         ).fetchall()
-        return Story(
-            id=row["id"],
-            title=row["title"],
-            date=row["date"],
-            sources=json.loads(row["sources"] or "{}"),
-            articles=[a[0] for a in articles],
-            summary=row["summary"] or "",
-            key_points=json.loads(row["key_points"] or "[]"),
-            image_url=row["image_url"],
-            image_caption=row["image_caption"],
-            image_source=row["image_source"],
-            first_seen=row["first_seen"],
-            updated_at=row["updated_at"],
-            summarized_by=row["summarized_by"] or "extractive",
-        )
+        return story_of(row, [a[0] for a in articles])
 
     def _by_id(self, table: str, key: str, noun: str) -> dict[str, Any] | None:
         """The row whose id is `key`, else the only one whose id starts with it (as git takes hashes)."""
@@ -563,6 +387,3 @@ class Store:
         if len(rows) > 1:
             raise AmbiguousId(f"{key!r} starts more than one {noun} id; give more of it")
         return rows[0] if rows else None
-
-    def count_articles(self) -> int:
-        return next(self.db.query("SELECT count(*) AS n FROM articles"))["n"]

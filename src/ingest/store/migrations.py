@@ -1,0 +1,140 @@
+"""The SQLite schema's history, as frozen SQL: a migration never changes once released and never
+imports today's code, so an old database upgraded next year ends up as one upgraded on the day.
+
+Each step is applied once, in order, and recorded by name in `_sqlite_migrations` (sqlite-utils'
+migration runner). Data that today's code must compute (an old database's stories) is not made here:
+the run layer places unplaced articles with the current deduper when it starts (run/services.py).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("ingest")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            title TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            last_polled TEXT,
+            last_success TEXT,
+            last_status INTEGER,
+            last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT
+        );
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL UNIQUE,
+            entry_url TEXT,
+            guid TEXT,
+            feed TEXT NOT NULL,
+            source TEXT NOT NULL,
+            site_name TEXT,
+            title TEXT,
+            description TEXT,
+            author TEXT,
+            published TEXT,
+            fetched_at TEXT NOT NULL,
+            language TEXT,
+            text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            image_url TEXT,
+            image_caption TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            content_hash TEXT NOT NULL,
+            duplicate_of TEXT REFERENCES articles(id),
+            story_id TEXT
+        );
+        CREATE INDEX articles_guid ON articles(guid);
+        CREATE INDEX articles_entry_url ON articles(entry_url);
+        CREATE INDEX articles_content_hash ON articles(content_hash);
+        CREATE INDEX articles_fetched_at ON articles(fetched_at);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE TABLE entry_failures (
+            key TEXT PRIMARY KEY,
+            feed TEXT NOT NULL,
+            url TEXT,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            permanent INTEGER NOT NULL,
+            last_attempt TEXT NOT NULL
+        );
+        -- Full-text search over title and text, kept in step by triggers (what sqlite-utils'
+        -- enable_fts(create_triggers=True) wrote when this migration was first released).
+        CREATE VIRTUAL TABLE "articles_fts" USING FTS5 ("title", "text", content="articles");
+        CREATE TRIGGER "articles_ai" AFTER INSERT ON "articles" BEGIN
+          INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+        END;
+        CREATE TRIGGER "articles_ad" AFTER DELETE ON "articles" BEGIN
+          INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")
+          VALUES('delete', old.rowid, old."title", old."text");
+        END;
+        CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN
+          INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")
+          VALUES('delete', old.rowid, old."title", old."text");
+          INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+        END;
+        """
+    )
+
+
+@migrations()
+def m002_feed_gone(db: Database) -> None:
+    # 410 Gone: when the server first said so; the feed is still polled (with backoff), never dropped.
+    db.execute("ALTER TABLE feeds ADD COLUMN gone_since TEXT")
+
+
+@migrations()
+def m003_stories(db: Database) -> None:
+    # An article's near-duplicate fingerprint, kept so that the index survives a restart; and stories.
+    # Before this step every article was its own story; now none has one (story_id NULL) until the
+    # daemon or --once places them, in order of publication, with the deduper of its day.
+    db.executescript(
+        """
+        CREATE TABLE fingerprints (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            signature BLOB NOT NULL,
+            shingles INTEGER NOT NULL,
+            duplicate_of TEXT
+        );
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            articles INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX articles_story_id ON articles(story_id);
+        CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+        UPDATE articles SET story_id = NULL, duplicate_of = NULL;
+        """
+    )
+
+
+@migrations()
+def m004_story_records(db: Database) -> None:
+    # What a reader sees of a story, refreshed (off the write path) whenever `stale` says it changed.
+    db.executescript(
+        """
+        ALTER TABLE stories ADD COLUMN title TEXT;
+        ALTER TABLE stories ADD COLUMN date TEXT;
+        ALTER TABLE stories ADD COLUMN sources TEXT;
+        ALTER TABLE stories ADD COLUMN summary TEXT;
+        ALTER TABLE stories ADD COLUMN key_points TEXT;
+        ALTER TABLE stories ADD COLUMN image_url TEXT;
+        ALTER TABLE stories ADD COLUMN image_caption TEXT;
+        ALTER TABLE stories ADD COLUMN image_source TEXT;
+        ALTER TABLE stories ADD COLUMN summarized_by TEXT;
+        ALTER TABLE stories ADD COLUMN stale INTEGER NOT NULL DEFAULT 1;
+        CREATE INDEX stories_stale ON stories(stale) WHERE stale;
+        CREATE INDEX stories_updated_at ON stories(updated_at);
+        """
+    )

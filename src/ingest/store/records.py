@@ -1,0 +1,54 @@
+"""Records in and out of the database: the column lists come from the dataclasses, written once."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ingest.model import Article, FeedState, Story
+
+# The article record's columns, in the order of `Article` (and of every JSON line `export` writes).
+ARTICLE_COLUMNS = tuple(field.name for field in dataclasses.fields(Article))
+FEED_COLUMNS = tuple(field.name for field in dataclasses.fields(FeedState))
+# JSON-encoded columns of the stories table, and what an empty one reads as.
+_STORY_JSON = {"sources": "{}", "key_points": "[]"}
+
+
+def article_row(article: Article, entry_url: str | None) -> dict[str, Any]:
+    """An article as a row of `articles`: tags as JSON, with the entry URL it was listed under."""
+    row = dataclasses.asdict(article)
+    row["tags"] = json.dumps(article.tags, ensure_ascii=False)
+    row["entry_url"] = entry_url
+    return row
+
+
+def article_of(row: Mapping[str, Any]) -> Article:
+    """The `Article` a row of `articles` holds (other columns in the row are ignored)."""
+    values = {name: row[name] for name in ARTICLE_COLUMNS}
+    values["tags"] = json.loads(row["tags"] or "[]")
+    return Article(**values)
+
+
+def feed_of(row: Mapping[str, Any]) -> FeedState:
+    return FeedState(**{name: row[name] for name in FEED_COLUMNS})
+
+
+def story_row(story: Story) -> dict[str, Any]:
+    """The stored part of a story's record: every field but its article list, lists and maps as JSON."""
+    row = dataclasses.asdict(story)
+    del row["articles"]  # the articles table says which articles a story has
+    for name in _STORY_JSON:
+        row[name] = json.dumps(row[name], ensure_ascii=False)
+    return row
+
+
+def story_of(row: Mapping[str, Any], articles: list[str]) -> Story:
+    """The `Story` a row of `stories` holds, with its article ids in order of publication."""
+    values = {field.name: row[field.name] for field in dataclasses.fields(Story) if field.name != "articles"}
+    for name, empty in _STORY_JSON.items():
+        values[name] = json.loads(row[name] or empty)
+    values["summary"] = row["summary"] or ""
+    values["summarized_by"] = row["summarized_by"] or "extractive"
+    return Story(articles=articles, **values)
