@@ -3,7 +3,7 @@
 Serves every case on loopback (tests/hostile_web.py), then
 1. a baseline: `ingest --once` on one good page, for the cost of starting the process and its workers;
 2. each case alone, in a subprocess, under limits that end a stalled request within the issue's 5 s
-   (timeout 2s, connect_timeout 1s, extract_timeout 3s): seconds, peak RSS of the process tree, RSS above
+   (timeout 2s, connect_timeout 1s, parse_timeout 3s): seconds, peak RSS of the process tree, RSS above
    the baseline, exit status, and what happened;
 3. one run over a good feed of real pages and every case, with the default limits: seconds (goal < 120),
    exit status (must be 1), good articles stored, requests to forbidden addresses (must be 0), peak RSS

@@ -33,7 +33,7 @@ from localsite import Handler, LocalSite
 # The bound for one hostile case; a hang guard here, not a measurement (bench/hostile.py measures).
 CASE_SECONDS = 5.0
 # Request limits the hostile tests give their feeds, so that a stalled server is cut off within the bound.
-FAST = {"timeout": 2.0, "connect_timeout": 1.0, "extract_timeout": 3.0}
+FAST = {"timeout": 2.0, "connect_timeout": 1.0, "parse_timeout": 3.0}
 CHUNK = 64 * 1024
 
 

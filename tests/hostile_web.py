@@ -37,7 +37,7 @@ RSS = "application/rss+xml"
 GOOD_PAGES = ["readability-bbc-1", "readability-ars-1", "readability-breitbart", "readability-guardian-1"]
 GOOD_PAGES += ["wcxb-0151", "wcxb-0153"]
 # Limits under which every case ends within the 5 s; the mixed run keeps the defaults.
-FAST_DEFAULTS = {"timeout": "2s", "connect_timeout": "1s", "extract_timeout": "3s"}
+FAST_DEFAULTS = {"timeout": "2s", "connect_timeout": "1s", "parse_timeout": "3s"}
 TOO_LARGE = f"body exceeds {10 * 1024**2} bytes"
 # The guard refuses in the socket factory; yarl refuses decimal and octal IP literals as URLs first.
 ADDRESS_REASONS = ("address not allowed", "invalid URL")
@@ -169,7 +169,7 @@ class HostileWeb:
             self._page("page-endless", "/p/endless.html", TOO_LARGE),
             self._page("page-200k-paragraphs", "/p/paragraphs.html", "elements"),
             self._page("page-100k-nesting", "/p/nesting.html", "elements"),
-            self._page("page-slow-extraction", "/p/slow.html", "deadline", extract_timeout="1s"),
+            self._page("page-slow-extraction", "/p/slow.html", "deadline", parse_timeout="1s"),
             self._page("page-redirect-loop", "/p/loop-a.html", "redirects"),
         ]
         for kind in ("image/png", "application/pdf", "application/octet-stream"):

@@ -63,7 +63,7 @@ def test_defaults_applied(tmp_path: Path) -> None:
             max_bytes=10 * 1024 * 1024,
             max_redirects=5,
             max_entries=100,
-            extract_timeout=30.0,
+            parse_timeout=30.0,
         ),
     )
 
@@ -120,7 +120,7 @@ feeds:
         max_bytes=512 * 1024,
         max_redirects=0,
         max_entries=5,
-        extract_timeout=60.0,
+        parse_timeout=60.0,  # read from its old name, extract_timeout
         max_elements=2000,
     )
     assert c.tags == ("news", "world", "local") and c.interval == 900.0
@@ -382,6 +382,7 @@ def test_duplicate_feed_urls_name_both_lines(tmp_path: Path) -> None:
         ("timeout: 0", "timeout", "between"),
         ("connect_timeout: [1]", "connect_timeout", "single value"),
         ("extract_timeout: -3s", "extract_timeout", "not a duration"),
+        ("parse_timeout: -3s", "parse_timeout", "not a duration"),
         ("full_text: 'yes'", "full_text", "expected true or false"),
         ("allow_private: 1", "allow_private", "expected true or false"),
         ("max_bytes: 10TB", "max_bytes", "not a size"),
@@ -401,6 +402,17 @@ def test_bad_feed_setting(tmp_path: Path, setting: str, key: str, fragment: str)
     text = f"feeds:\n  - https://ok.example/\n  - url: https://a.example/\n    {setting}\n"
     path = write(tmp_path, text)
     error(path, 4, f"feeds[1].{key}", fragment)
+
+
+def test_a_setting_under_its_old_and_new_name_is_an_error(tmp_path: Path) -> None:
+    text = "feeds:\n  - url: https://a.example/\n    parse_timeout: 5s\n    extract_timeout: 9s\n"
+    error(write(tmp_path, text), 4, "feeds[0].extract_timeout", "old name of parse_timeout")
+
+
+def test_the_old_name_of_a_setting_still_reads(tmp_path: Path) -> None:
+    text = "defaults:\n  extract_timeout: 7s\nfeeds:\n  - https://a.example/\n"
+    (feed,) = load_config(write(tmp_path, text)).feeds
+    assert feed.parse_timeout == 7.0
 
 
 def test_bad_default_setting_is_reported_once_under_defaults(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from ingest.config import DEFAULT_USER_AGENT
+from ingest.defaults import USER_AGENT as DEFAULT_USER_AGENT
 from ingest.fetch import (
     Fetcher,
     FetchError,

@@ -113,9 +113,9 @@ async def test_the_extraction_deadline_kills_a_slow_extraction(site: LocalSite, 
     site.add("/slow.html", many_paragraphs(30_000))  # under the element limit; trafilatura needs seconds
 
     logged = assert_page_failed(
-        await poll_page(site, tmp_path, "/slow.html", extract_timeout=0.5), "deadline"
+        await poll_page(site, tmp_path, "/slow.html", parse_timeout=0.5), "deadline"
     )
-    assert "extract_article ran past its 0.5s deadline" in logged["error"]
+    assert "extract_page ran past its 0.5s deadline" in logged["error"]  # the worker call, named
 
 
 # -- what is not an HTML page -------------------------------------------------------------------

@@ -447,7 +447,7 @@ def test_oversized_pages_and_slow_extractions_are_skipped_with_their_reason(
     config.write_text(
         f"{NO_GAP}feeds:\n"
         f"  - url: {site.url('/big.xml')}\n    name: big\n    max_bytes: 20KB\n"
-        f"  - url: {site.url('/slow.xml')}\n    name: slow\n    extract_timeout: 200ms\n"
+        f"  - url: {site.url('/slow.xml')}\n    name: slow\n    parse_timeout: 200ms\n"
     )
 
     done = run_ingest("--once", "--config", str(config), cwd=tmp_path)

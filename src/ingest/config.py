@@ -15,12 +15,11 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ingest import __version__
+from ingest import defaults
 
 MAX_FILE_BYTES = 1024 * 1024  # a feed list is a few KB; anything this big is a mistake
 MAX_DEPTH = 32  # the layout needs 4 levels; deeper nesting is only a way to exhaust the stack
 MAX_DURATION = 365 * 86400.0  # beyond this, schedulers and timers overflow or never fire
-DEFAULT_USER_AGENT = f"ingest/{__version__} (news ingestion daemon)"
 
 
 class ConfigError(Exception):
@@ -40,17 +39,17 @@ class FeedConfig:
 
     url: str
     name: str
-    interval: float = 1800.0
+    interval: float = defaults.INTERVAL
     full_text: bool = True
     allow_private: bool = False
     tags: tuple[str, ...] = ()
-    timeout: float = 20.0
-    connect_timeout: float = 10.0
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    max_entries: int = 100
-    extract_timeout: float = 30.0
-    max_elements: int = 50_000  # start tags in one page, counted before parsing (extract/bounds.py)
+    timeout: float = defaults.TIMEOUT
+    connect_timeout: float = defaults.CONNECT_TIMEOUT
+    max_bytes: int = defaults.MAX_BYTES
+    max_redirects: int = defaults.MAX_REDIRECTS
+    max_entries: int = defaults.MAX_ENTRIES
+    parse_timeout: float = defaults.PARSE_TIMEOUT
+    max_elements: int = defaults.MAX_ELEMENTS
     remove: tuple[str, ...] = ()  # CSS selectors of furniture to drop, on top of the generic clean-up
     body: str | None = None  # CSS selector of the article body, for a site the generic extractor gets wrong
 
@@ -62,7 +61,7 @@ class SummarizerConfig:
     base_url: str  # up to and including the version: http://127.0.0.1:11434/v1
     model: str
     api_key_env: str | None = None  # the environment variable holding the key; none for a local server
-    timeout: float = 60.0  # one request, the answer included
+    timeout: float = defaults.SUMMARIZER_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +71,11 @@ class Config:
     path: Path
     database: Path
     feeds: tuple[FeedConfig, ...]
-    max_connections: int = 16
-    max_per_host: int = 2
-    user_agent: str = DEFAULT_USER_AGENT
-    min_host_gap: float = 1.0  # seconds between the starts of two requests to one host
-    shutdown_grace: float = 20.0  # seconds in-flight work may take to finish on SIGTERM
+    max_connections: int = defaults.MAX_CONNECTIONS
+    max_per_host: int = defaults.MAX_PER_HOST
+    user_agent: str = defaults.USER_AGENT
+    min_host_gap: float = defaults.MIN_HOST_GAP
+    shutdown_grace: float = defaults.SHUTDOWN_GRACE
     listen: tuple[str, int] | None = None  # where /healthz and /metrics are served, if anywhere
     summarizer: SummarizerConfig | None = None
 
@@ -372,10 +371,12 @@ _FEED_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "max_bytes": _field(_size),
     "max_redirects": _field(_int(0)),
     "max_entries": _field(_int(1)),
-    "extract_timeout": _field(_duration(0.001)),
+    "parse_timeout": _field(_duration(0.001)),
     "max_elements": _field(_int(1)),
     "remove": _strings(parse_selector, "a list of CSS selectors"),
 }
+# Old names still read, so that no feeds.yaml breaks: old -> current.
+_RENAMED = {"extract_timeout": "parse_timeout"}  # it bounds feed parsing as well as page extraction
 # Settings that add up: a feed's own come after those of `defaults`.
 _MERGED = ("tags", "remove")
 
@@ -431,26 +432,34 @@ def _summarizer(node: Node) -> SummarizerConfig:
 
 
 def _settings(key: str, pairs: dict[str, tuple[Node, Node]]) -> dict[str, object]:
-    """The per-feed settings among `pairs`, parsed."""
-    fields = (name for name in pairs if name in _FEED_FIELDS)
-    return {name: _FEED_FIELDS[name](pairs[name][1], f"{key}.{name}") for name in fields}
+    """The per-feed settings among `pairs`, parsed, under their current names."""
+    settings: dict[str, object] = {}
+    for written, (key_node, value_node) in pairs.items():
+        name = _RENAMED.get(written, written)
+        if name not in _FEED_FIELDS:
+            continue
+        if name in settings:
+            raise _Invalid(key_node, f"{key}.{written}", f"{written} is the old name of {name}: give only {name}")
+        settings[name] = _FEED_FIELDS[name](value_node, f"{key}.{written}")
+    return settings
 
 
 def _defaults(node: Node) -> dict[str, object]:
     if isinstance(node, ScalarNode) and node.tag == _NULL:
         return {}  # `defaults:` with everything under it commented out
-    return _settings("defaults", _mapping(node, "defaults", set(_FEED_FIELDS)))
+    return _settings("defaults", _mapping(node, "defaults", {*_FEED_FIELDS, *_RENAMED}))
 
 
-def _feed(node: Node, key: str, defaults: dict[str, object]) -> FeedConfig:
-    """One item of `feeds`: a URL string, or a mapping whose settings override `defaults`."""
+def _feed(node: Node, key: str, shared: dict[str, object]) -> FeedConfig:
+    """One item of `feeds`: a URL string, or a mapping whose settings override `shared` (those under
+    `defaults:`)."""
     if isinstance(node, ScalarNode) and isinstance(_scalar(node, key), str):
         url = _check(_url, node, key)
         name = urlsplit(url).hostname
-        return FeedConfig(url=url, name=name, **defaults)  # type: ignore[arg-type]
+        return FeedConfig(url=url, name=name, **shared)  # type: ignore[arg-type]
     if not isinstance(node, MappingNode):
         raise _Invalid(node, key, f"expected a URL or a mapping with a url, got {_node_kind(node)}")
-    pairs = _mapping(node, key, {"url", "name", "body", *_FEED_FIELDS})
+    pairs = _mapping(node, key, {"url", "name", "body", *_FEED_FIELDS, *_RENAMED})
     if "url" not in pairs:
         raise _Invalid(node, f"{key}.url", "required key is missing")
     url = _check(_url, pairs["url"][1], f"{key}.url")
@@ -459,20 +468,20 @@ def _feed(node: Node, key: str, defaults: dict[str, object]) -> FeedConfig:
         name = _check(_text, pairs["name"][1], f"{key}.name")
     own = _settings(key, pairs)
     for merged in _MERGED:
-        values = (*defaults.get(merged, ()), *own.get(merged, ()))  # type: ignore[misc]
+        values = (*shared.get(merged, ()), *own.get(merged, ()))  # type: ignore[misc]
         own[merged] = tuple(dict.fromkeys(values))
     if "body" in pairs:  # one site's markup: not a default for every feed
         own["body"] = _check(parse_selector, pairs["body"][1], f"{key}.body")
-    return FeedConfig(url=url, name=name, **{**defaults, **own})  # type: ignore[arg-type]
+    return FeedConfig(url=url, name=name, **{**shared, **own})  # type: ignore[arg-type]
 
 
-def _feeds(node: Node, defaults: dict[str, object]) -> tuple[FeedConfig, ...]:
+def _feeds(node: Node, shared: dict[str, object]) -> tuple[FeedConfig, ...]:
     if not isinstance(node, SequenceNode) or node.tag != _SEQ:
         raise _Invalid(node, "feeds", f"expected a list of feeds, got {_node_kind(node)}")
     feeds: list[FeedConfig] = []
     seen: dict[tuple[str, ...], int] = {}
     for i, item in enumerate(node.value):
-        feed = _feed(item, f"feeds[{i}]", defaults)
+        feed = _feed(item, f"feeds[{i}]", shared)
         first = seen.setdefault(_dedupe_key(feed.url), i)
         if first != i:
             line = node.value[first].start_mark.line + 1
@@ -484,11 +493,11 @@ def _feeds(node: Node, defaults: dict[str, object]) -> tuple[FeedConfig, ...]:
 
 def _config(root: Node, path: Path) -> Config:
     top = _mapping(root, "", _TOP_KEYS)
-    defaults = _defaults(top["defaults"][1]) if "defaults" in top else {}
+    shared = _defaults(top["defaults"][1]) if "defaults" in top else {}
     if "feeds" not in top:
         raise _Invalid(root, "feeds", "required key is missing")
-    feeds = _feeds(top["feeds"][1], defaults)
-    database = Path("ingest.db")
+    feeds = _feeds(top["feeds"][1], shared)
+    database = Path(defaults.DATABASE)
     if "database" in top:
         database = Path(str(_check(_text, top["database"][1], "database"))).expanduser()
     extra = {name: parse(top[name][1], name) for name, parse in _TOP_FIELDS.items() if name in top}

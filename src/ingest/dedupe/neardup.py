@@ -21,7 +21,7 @@ missed: a Daily Mail copy of the Erie AP story (exact containment 0.77) and a tr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from datasketch import LeanMinHash, MinHashLSH
@@ -72,28 +72,13 @@ class NearDuplicateIndex:
         self._insert(FingerprintRow(article_id, to_bytes(sig), sketch.shingles, original), sig)
         return original
 
-    def duplicate_of(self, article_id: str) -> str | None:
-        """The original of an indexed article, None if it is an original or unknown."""
-        row = self._rows.get(article_id)
-        return row.duplicate_of if row else None
-
     def row(self, article_id: str) -> FingerprintRow | None:
         """The indexed article's row (None if its text was too short to index): what the store keeps."""
         return self._rows.get(article_id)
 
-    def remove(self, article_id: str) -> None:
-        """Forget an article (e.g. when old articles are pruned from the store)."""
-        if self._rows.pop(article_id, None) is not None:
-            self._lsh.remove(article_id)
-            del self._sigs[article_id], self._order[article_id]
-
-    def rows(self) -> Iterator[FingerprintRow]:
-        """The index's state, in order of arrival: store these and pass them to `from_rows` to restore it."""
-        return iter(self._rows.values())
-
     @classmethod
     def from_rows(cls, rows: Iterable[FingerprintRow], **settings: float) -> NearDuplicateIndex:
-        """An index holding the given rows, as `rows()` returned them."""
+        """An index holding the given rows (as `row` gave them), in order of arrival."""
         index = cls(**settings)
         for row in rows:
             index._insert(row, from_bytes(row.signature))

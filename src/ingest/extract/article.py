@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import trafilatura
 from lxml import etree
@@ -11,7 +12,8 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from ingest.extract.bounds import MAX_ELEMENTS, too_many_elements
+from ingest import defaults
+from ingest.extract.bounds import too_many_elements
 from ingest.extract.container import container_blocks
 from ingest.extract.decode import decode_html
 from ingest.extract.lines import drop_boilerplate
@@ -35,13 +37,36 @@ class NotHTML(ExtractionError):
     """The linked page is not an HTML document."""
 
 
+@dataclass(frozen=True, slots=True)
+class PageOptions:
+    """How to read one page, as its feed's settings say: what a worker call carries besides the HTML."""
+
+    url: str | None = None  # where it was fetched from, after redirects
+    content_type: str | None = None  # the HTTP header, for the charset
+    remove: tuple[str, ...] = ()
+    body: str | None = None
+    max_elements: int = defaults.MAX_ELEMENTS
+
+
+def extract_page(html: bytes | str, options: PageOptions) -> Extracted:
+    """`extract_article` with its options as one object: the form a worker process is called in."""
+    return extract_article(
+        html,
+        options.url,
+        options.content_type,
+        remove=options.remove,
+        body=options.body,
+        max_elements=options.max_elements,
+    )
+
+
 def extract_article(
     html: bytes | str,
     url: str | None = None,
     content_type: str | None = None,
     remove: tuple[str, ...] = (),
     body: str | None = None,
-    max_elements: int = MAX_ELEMENTS,
+    max_elements: int = defaults.MAX_ELEMENTS,
 ) -> Extracted:
     """Extract the article text and metadata of one HTML page.
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import re
 
-# Ten times the largest real page, still seconds of extraction; the worker's deadline bounds what is left.
-MAX_ELEMENTS = 50_000
-
 _START_TAG = re.compile(r"<[A-Za-z]")
 
 

@@ -12,6 +12,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from ingest import defaults
 from ingest.fetch.guard import BlockedAddress, public_socket
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -60,10 +61,10 @@ class ShuttingDown(FetchError):
 class FetchPolicy:
     """The limits of one request, redirects included."""
 
-    timeout: float = 20.0  # for the whole request, every hop and the body included
-    connect_timeout: float = 10.0
-    max_bytes: int = 10 * 1024 * 1024  # after decompression
-    max_redirects: int = 5
+    timeout: float = defaults.TIMEOUT  # for the whole request, every hop and the body included
+    connect_timeout: float = defaults.CONNECT_TIMEOUT
+    max_bytes: int = defaults.MAX_BYTES  # after decompression
+    max_redirects: int = defaults.MAX_REDIRECTS
     allow_private: bool = False
 
 

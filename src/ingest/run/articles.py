@@ -12,7 +12,7 @@ from structlog.contextvars import bound_contextvars
 
 from ingest.config import FeedConfig
 from ingest.dedupe.shingles import Sketch, sketch
-from ingest.extract.article import ExtractionError, NotHTML, extract_article
+from ingest.extract.article import ExtractionError, NotHTML, PageOptions, extract_page
 from ingest.extract.fragment import extract_fragment
 from ingest.fetch import FetchError, ShuttingDown
 from ingest.model import Entry, Extracted
@@ -120,22 +120,19 @@ async def _article_source(svc: Services, feed: FeedConfig, entry: Entry) -> tupl
         if media_type and media_type not in HTML_TYPES:
             raise NotHTML(f"{page.url}: content type {media_type!r} is not HTML")
         with svc.metrics.timed(svc.metrics.extract_seconds):
-            # The pool passes arguments by position: html, url, content_type, remove, body, max_elements.
-            extracted = await svc.pool.run(
-                extract_article,
-                page.body,
-                page.url,
-                page.content_type,
-                feed.remove,
-                feed.body,
-                feed.max_elements,
-                timeout=feed.extract_timeout,
+            options = PageOptions(
+                url=page.url,
+                content_type=page.content_type,
+                remove=feed.remove,
+                body=feed.body,
+                max_elements=feed.max_elements,
             )
+            extracted = await svc.pool.run(extract_page, page.body, options, timeout=feed.parse_timeout)
         return page.url, extracted
     content = entry.content or entry.summary
     if not content:
         raise ExtractionError("entry has no link to fetch and no content of its own")
-    extracted = await svc.pool.run(extract_fragment, content, entry.link, timeout=feed.extract_timeout)
+    extracted = await svc.pool.run(extract_fragment, content, entry.link, timeout=feed.parse_timeout)
     return entry.link or _pseudo_url(feed, entry), extracted
 
 
@@ -144,7 +141,7 @@ async def _sketch(svc: Services, feed: FeedConfig, text: str) -> Sketch | None:
     (0.9 ms of the index's work falls to 0.3 ms), and the event loop should not pay it. None if the
     worker fails; the index makes them itself then."""
     try:
-        return await svc.pool.run(sketch, text, timeout=feed.extract_timeout)
+        return await svc.pool.run(sketch, text, timeout=feed.parse_timeout)
     except WorkerError:
         return None
 

@@ -116,7 +116,7 @@ async def _poll(svc: Services, feed: FeedConfig) -> PollResult:
 async def _parse(svc: Services, feed: FeedConfig, response: Response) -> ParsedFeed:
     # Feed parsing is CPU work on hostile input: a worker process with a deadline, like extraction.
     return await svc.pool.run(
-        parse_feed, response.body, response.content_type, response.url, timeout=feed.extract_timeout
+        parse_feed, response.body, response.content_type, response.url, timeout=feed.parse_timeout
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -104,11 +105,6 @@ def feed_hosts(feeds: Iterable[FeedConfig]) -> set[str]:
 
 
 def fetch_policy(feed: FeedConfig) -> FetchPolicy:
-    """The request limits a feed's configuration sets, for the feed and its articles alike."""
-    return FetchPolicy(
-        timeout=feed.timeout,
-        connect_timeout=feed.connect_timeout,
-        max_bytes=feed.max_bytes,
-        max_redirects=feed.max_redirects,
-        allow_private=feed.allow_private,
-    )
+    """The request limits a feed's configuration sets, for the feed and its articles alike: every
+    field of FetchPolicy is a feed setting of the same name."""
+    return FetchPolicy(**{field.name: getattr(feed, field.name) for field in dataclasses.fields(FetchPolicy)})
