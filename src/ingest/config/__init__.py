@@ -1,0 +1,17 @@
+"""feeds.yaml -> typed, validated configuration; every error names the file, line and key."""
+
+from ingest.config.load import load_config
+from ingest.config.types import Config, ConfigError, FeedConfig, SummarizerConfig
+from ingest.config.values import parse_duration, parse_listen, parse_selector, parse_size
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "FeedConfig",
+    "SummarizerConfig",
+    "load_config",
+    "parse_duration",
+    "parse_listen",
+    "parse_selector",
+    "parse_size",
+]

@@ -1,0 +1,66 @@
+"""What feeds.yaml becomes: typed, validated settings, and the one error every problem with it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest import defaults
+
+
+class ConfigError(Exception):
+    """feeds.yaml cannot be used. str() is ONE line: '<file>:<line>: <key path>: <problem>'."""
+
+    def __init__(self, file: str, line: int | None, key: str, problem: str) -> None:
+        self.file, self.line, self.key = file, line, key
+        self.problem = " ".join(problem.split())  # the one-line promise holds whatever YAML says
+        shown = file if file.isprintable() else repr(file)
+        where = shown if line is None else f"{shown}:{line}"
+        super().__init__(": ".join(part for part in (where, key, self.problem) if part))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    """One feed and the limits that apply to it."""
+
+    url: str
+    name: str
+    interval: float = defaults.INTERVAL
+    full_text: bool = True
+    allow_private: bool = False
+    tags: tuple[str, ...] = ()
+    timeout: float = defaults.TIMEOUT
+    connect_timeout: float = defaults.CONNECT_TIMEOUT
+    max_bytes: int = defaults.MAX_BYTES
+    max_redirects: int = defaults.MAX_REDIRECTS
+    max_entries: int = defaults.MAX_ENTRIES
+    parse_timeout: float = defaults.PARSE_TIMEOUT
+    max_elements: int = defaults.MAX_ELEMENTS
+    remove: tuple[str, ...] = ()  # CSS selectors of furniture to drop, on top of the generic clean-up
+    body: str | None = None  # CSS selector of the article body, for a site the generic extractor gets wrong
+
+
+@dataclass(frozen=True, slots=True)
+class SummarizerConfig:
+    """An OpenAI-compatible chat API that writes story summaries and key points (off unless configured)."""
+
+    base_url: str  # up to and including the version: http://127.0.0.1:11434/v1
+    model: str
+    api_key_env: str | None = None  # the environment variable holding the key; none for a local server
+    timeout: float = defaults.SUMMARIZER_TIMEOUT
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole of feeds.yaml."""
+
+    path: Path
+    database: Path
+    feeds: tuple[FeedConfig, ...]
+    max_connections: int = defaults.MAX_CONNECTIONS
+    max_per_host: int = defaults.MAX_PER_HOST
+    user_agent: str = defaults.USER_AGENT
+    min_host_gap: float = defaults.MIN_HOST_GAP
+    shutdown_grace: float = defaults.SHUTDOWN_GRACE
+    listen: tuple[str, int] | None = None  # where /healthz and /metrics are served, if anywhere
+    summarizer: SummarizerConfig | None = None
