@@ -69,7 +69,7 @@ from ingest.run.standalone import article_from_file
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the fixture finder, shared with the tests
-from fixturedir import NOT_FOUND, find_fixtures
+from support.fixturedir import NOT_FOUND, find_fixtures
 
 ORIGINS = ("readability", "newspaper", "wcxb")
 META_ORIGINS = ("readability", "wcxb")  # the figures are readability's; WCXB's gold is a second look

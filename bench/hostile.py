@@ -1,6 +1,6 @@
 """Wall time and peak memory of `ingest --once` on every hostile case of issue 6, then on all of them at once.
 
-Serves every case on loopback (tests/hostile_web.py), then
+Serves every case on loopback (tests/support/hostile_web.py), then
 1. a baseline: `ingest --once` on one good page, for the cost of starting the process and its workers;
 2. each case alone, in a subprocess, under limits that end a stalled request within the issue's 5 s
    (timeout 2s, connect_timeout 1s, parse_timeout 3s): seconds, peak RSS of the process tree, RSS above
@@ -28,8 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the hostile servers and fixture finder, shared with the tests
 from proctree import watch_memory  # beside this script
 
-from fixturedir import NOT_FOUND, find_fixtures
-from hostile_web import FAST_DEFAULTS, GOOD_PAGES, Case, HostileWeb, RunLog
+from support.fixturedir import NOT_FOUND, find_fixtures
+from support.hostile_web import FAST_DEFAULTS, GOOD_PAGES, Case, HostileWeb, RunLog
 
 MIB = 2**20
 GIVE_UP = 600.0  # seconds: a run this long is a hang; it is killed and reported as such

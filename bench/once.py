@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the loopback test server and fixture finder, shared with the tests
 from proctree import watch_memory  # beside this script
 
-from fixturedir import NOT_FOUND, find_fixtures
-from localsite import LocalSite
+from support.fixturedir import NOT_FOUND, find_fixtures
+from support.localsite import LocalSite
 
 
 def main() -> None:

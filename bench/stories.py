@@ -33,7 +33,7 @@ from ingest.dedupe.neardup import NearDuplicateIndex
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the fixture finder, shared with the tests
-from fixturedir import NOT_FOUND, find_fixtures
+from support.fixturedir import NOT_FOUND, find_fixtures
 
 BASELINE_THRESHOLDS = (0.2, 0.3)
 SYNTHETIC_ARTICLES = 100_000

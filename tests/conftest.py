@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fixturedir import require_fixtures
-from localsite import LocalSite
+from support.fixturedir import require_fixtures
+from support.localsite import LocalSite
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from test_daemon import wait_for
 
 from conftest import run_ingest
-from localsite import LocalSite
-from longimport import check_database, serve_import, start
+from support.localsite import LocalSite
+from support.longimport import check_database, serve_import, start
 
 PAGES = 150
 OTHER_PAGES = 30

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import pytest
 
 from conftest import ingest_command, run_ingest
-from longimport import restricted, start
+from support.longimport import restricted, start
 
 FEED = "  - url: https://a.example/\n"
 

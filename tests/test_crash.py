@@ -10,8 +10,8 @@ from pathlib import Path
 
 from test_daemon import wait_for
 
-from localsite import LocalSite
-from longimport import check_database, kill_group, serve_import, start
+from support.localsite import LocalSite
+from support.longimport import check_database, kill_group, serve_import, start
 
 PAGES = 150
 FEED = "/feed.xml"

@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 
 from conftest import ingest_command, run_ingest
-from localsite import LocalSite, fixture_feed, page_html
+from support.localsite import LocalSite, fixture_feed, page_html
 
 NO_GAP = "min_host_gap: 0s\n"  # one loopback address plays every site
 

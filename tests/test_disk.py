@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from test_daemon import wait_for
 
-from localsite import LocalSite
-from longimport import Import, check_database, events, restricted, serve_import, start
+from support.localsite import LocalSite
+from support.longimport import Import, check_database, events, restricted, serve_import, start
 
 PAGES = 40
 FEED = "/feed.xml"

@@ -13,12 +13,12 @@ from urllib.parse import urljoin
 import aiohttp
 import pytest
 
-from fixturedir import require_fixtures
 from ingest.feeds import FeedError, NotAFeed, parse_feed
 from ingest.feeds.common import clean_text, utc_from_struct, wide_codec
 from ingest.feeds.parse import strip_declarations
 from ingest.model import ParsedFeed
-from localsite import LocalSite, feed_content_type, feed_index, fixture_feed
+from support.fixturedir import require_fixtures
+from support.localsite import LocalSite, feed_content_type, feed_index, fixture_feed
 
 BASE = "http://127.0.0.1:9/feeds/"  # nothing listens there: a fetch would fail loudly, not silently succeed
 

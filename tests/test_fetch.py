@@ -23,7 +23,7 @@ from ingest.fetch import (
     TooLarge,
     TooManyRedirects,
 )
-from localsite import LocalSite, page_html, page_index
+from support.localsite import LocalSite, page_html, page_index
 
 LOCAL = "127.0.0.1"
 # Generous: these bound that something finishes, they do not measure speed.

@@ -13,7 +13,7 @@ from ingest.fetch import (
     FetchPolicy,
     non_public_reason,
 )
-from localsite import LocalSite
+from support.localsite import LocalSite
 
 # ---------------------------------------------------------------- non_public_reason
 

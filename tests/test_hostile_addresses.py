@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hostile import Polled, article_page, poll_beside_good, rss
-from localsite import LocalSite
+from support.hostile import Polled, article_page, poll_beside_good, rss
+from support.localsite import LocalSite
 
 # Targets as URL templates; {v4} is a loopback site that feeds.yaml does not name (127.0.0.2), {v6} one on
 # ::1, {trusted} the configured feed host's port, reached under another name. yarl refuses the decimal and

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import (
+from support.hostile import (
     GOOD_TEXTS,
     HTML_PAGE,
     Polled,
@@ -22,7 +22,7 @@ from hostile import (
     streamer,
     truncated_feed,
 )
-from localsite import LocalSite
+from support.localsite import LocalSite
 
 RSS = "application/rss+xml"
 

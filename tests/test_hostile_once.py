@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from conftest import run_ingest
-from hostile_web import GOOD_PAGES, HostileWeb, RunLog
+from support.hostile_web import GOOD_PAGES, HostileWeb, RunLog
 
 HANG_GUARD = 120.0
 

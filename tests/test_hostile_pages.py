@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiohttp import compression_utils
 
-from hostile import (
+from support.hostile import (
     GOOD_TEXTS,
     Polled,
     article_page,
@@ -21,7 +21,7 @@ from hostile import (
     rss,
     streamer,
 )
-from localsite import LocalSite
+from support.localsite import LocalSite
 
 LIMIT = f"body exceeds {10 * 1024**2} bytes"
 

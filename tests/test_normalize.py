@@ -27,7 +27,7 @@ from ingest.normalize import (
     unique_tags,
     word_count,
 )
-from localsite import page_html, page_index
+from support.localsite import page_html, page_index
 
 # ---------------------------------------------------------------- canonical_url
 

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from conftest import run_ingest
-from localsite import LocalSite, fixture_feed, page_html, page_index
+from support.localsite import LocalSite, fixture_feed, page_html, page_index
 
 # Tests play many sites on one loopback address; the politeness gap would only slow them down.
 NO_GAP = "min_host_gap: 0s\n"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_ingest
-from localsite import LocalSite
-from storysite import serve_reports
+from support.localsite import LocalSite
+from support.storysite import serve_reports
 
 EVENT = "g5w:israel_indicts_palestinian_teenage_girl_who_punched_soldier_army"
 UNRELATED = "basil:01c59743-7082-44fc-8414-3c04126f470f_1"

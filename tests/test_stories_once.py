@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_ingest
-from localsite import LocalSite
+from support.localsite import LocalSite
 
 NO_GAP = "min_host_gap: 0s\n"
 

@@ -14,8 +14,8 @@ from conftest import run_ingest
 from ingest.config import SummarizerConfig
 from ingest.stories.summarizer import Summarizer, SummarizerError, parse_answer
 from ingest.stories.summary import Digest, Member
-from localsite import LocalSite
-from storysite import serve_reports
+from support.localsite import LocalSite
+from support.storysite import serve_reports
 
 EVENT = "g5w:american_airlines_apologizes_after_g_league_players_accused_of_stealing_blankets_thrown_off_flight"
 ANSWER = {

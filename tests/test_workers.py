@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import workerfns
 from ingest.ops.workers import WorkerCrashed, WorkerError, WorkerPool, WorkerTimeout
+from support import workerfns
 
 
 def wait_until_gone(pid: int, within: float = 5.0) -> bool:

@@ -1,30 +1,32 @@
-"""HTTP: one aiohttp session per run, limits, conditional GET and the address guard."""
+"""HTTP: limits, redirects and conditional GET over a transport; the real one keeps the address guard."""
 
-from ingest.fetch.client import (
+from ingest.fetch.client import Fetcher, FetchPolicy
+from ingest.fetch.errors import (
     AddressRefused,
-    Fetcher,
     FetchError,
-    FetchPolicy,
     FetchTimeout,
     HTTPStatusError,
-    Response,
     ShuttingDown,
     TooLarge,
     TooManyRedirects,
 )
 from ingest.fetch.guard import BlockedAddress, non_public_reason
+from ingest.fetch.transport import AiohttpTransport, Request, Response, Transport
 
 __all__ = [
     "AddressRefused",
+    "AiohttpTransport",
     "BlockedAddress",
     "FetchError",
     "FetchPolicy",
     "FetchTimeout",
     "Fetcher",
     "HTTPStatusError",
+    "Request",
     "Response",
     "ShuttingDown",
     "TooLarge",
     "TooManyRedirects",
+    "Transport",
     "non_public_reason",
 ]

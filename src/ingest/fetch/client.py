@@ -1,60 +1,24 @@
-"""HTTP GET with every limit a hostile server needs: one aiohttp session per run."""
+"""HTTP GET with every limit a hostile server needs: the policy over a transport that does the I/O."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import aiohttp
-from multidict import CIMultiDictProxy
 from yarl import URL
 
 from ingest import defaults
-from ingest.fetch.guard import BlockedAddress, public_socket
-
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-CHUNK = 64 * 1024
-
-
-class FetchError(Exception):
-    """A URL could not be fetched; str() names the URL and the reason."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
-
-
-class HTTPStatusError(FetchError):
-    """The server answered with a status that carries no usable body."""
-
-    def __init__(self, url: str, status: int, retry_after: str | None = None) -> None:
-        super().__init__(url, f"HTTP {status}")
-        self.status = status
-        self.retry_after = retry_after
-
-
-class FetchTimeout(FetchError):
-    """No complete response within the time allowed."""
-
-
-class TooLarge(FetchError):
-    """The body, after decompression, is larger than allowed."""
-
-
-class TooManyRedirects(FetchError):
-    """The redirect chain is longer than allowed, or loops."""
-
-
-class AddressRefused(FetchError):
-    """The host resolves to an address this request may not connect to."""
-
-
-class ShuttingDown(FetchError):
-    """The fetcher was closed to new requests: the process is stopping."""
+from ingest.fetch.errors import (
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    ShuttingDown,
+    TooLarge,
+    TooManyRedirects,
+)
+from ingest.fetch.transport import REDIRECTS, AiohttpTransport, Request, Response, Transport
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,26 +32,14 @@ class FetchPolicy:
     allow_private: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A final (non-redirect) 2xx or 304 response, its body read in full."""
-
-    url: str  # after redirects
-    status: int
-    headers: CIMultiDictProxy[str]
-    body: bytes
-
-    @property
-    def content_type(self) -> str | None:
-        return self.headers.get("Content-Type")
-
-
 class Fetcher:
     """GETs URLs politely and defensively; use as `async with Fetcher(...) as fetcher`.
 
-    Two connection pools that never share a connection: one whose sockets may only reach public
-    addresses, for everything else, and an unrestricted one for trusted hosts and feeds that say
-    `allow_private`; so a kept-alive connection never carries a request past the guard.
+    The policy lives here and holds for any transport: the gates (connections in all, per host, a gap
+    between one host's requests), which hosts are trusted past the address guard, redirects followed
+    by hand and counted, one deadline over the whole chain, the body cap, and statuses as exceptions.
+    The transport does one exchange per hop; by default `AiohttpTransport`, real sockets behind the
+    address guard.
     """
 
     def __init__(
@@ -95,17 +47,16 @@ class Fetcher:
         *,
         user_agent: str,
         trusted_hosts: Iterable[str] = (),
-        max_connections: int = 16,
-        max_per_host: int = 2,
-        min_host_gap: float = 0.0,
+        max_connections: int = defaults.MAX_CONNECTIONS,
+        max_per_host: int = defaults.MAX_PER_HOST,
+        min_host_gap: float = 0.0,  # none unless asked: the daemon passes the configured one
+        transport: Transport | None = None,
     ) -> None:
         self._user_agent = user_agent
         self._trusted: frozenset[str] = frozenset()
         self.trust(trusted_hosts)
-        self._max_connections = max_connections
         self._gates = _Gates(max_connections, max_per_host, min_host_gap)
-        self._public: aiohttp.ClientSession | None = None
-        self._any: aiohttp.ClientSession | None = None
+        self._transport = transport or AiohttpTransport(max_connections=max_connections)
 
     def refuse_new_requests(self) -> None:
         """Let requests already under way finish; any other raises ShuttingDown, waiting ones too."""
@@ -116,26 +67,11 @@ class Fetcher:
         self._trusted = frozenset(host.lower() for host in hosts)
 
     async def __aenter__(self) -> Fetcher:
-        self._public = self._session(public_socket)
-        self._any = self._session(None)
+        await self._transport.open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for session in (self._public, self._any):
-            if session is not None:
-                await session.close()
-        self._public = self._any = None
-
-    def _session(self, socket_factory: Callable[..., socket.socket] | None) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=self._max_connections, socket_factory=socket_factory, ttl_dns_cache=300
-        )
-        return aiohttp.ClientSession(
-            connector=connector,
-            headers={"User-Agent": self._user_agent},
-            # Proxies from the environment would hide the real destination from the address guard.
-            trust_env=False,
-        )
+        await self._transport.close()
 
     async def get(
         self,
@@ -147,7 +83,7 @@ class Fetcher:
         last_modified: str | None = None,
     ) -> Response:
         """GET `url`, following redirects ourselves so every hop is checked and counted."""
-        headers = {"Accept": accept}
+        headers = {"User-Agent": self._user_agent, "Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -158,46 +94,25 @@ class Fetcher:
             async with self._gates.slot(target.host or "", str(target)):
                 # The clock starts once the first slot is ours: queueing is not the server's fault.
                 deadline = deadline or asyncio.get_running_loop().time() + policy.timeout
-                response = await self._hop(target, headers, policy, deadline)
+                response = await self._hop(self._request(target, headers, policy), policy, deadline)
             if response.status not in REDIRECTS:
                 return _final(response)
             target = _redirect_target(target, response)
         raise TooManyRedirects(url, f"more than {policy.max_redirects} redirects")
 
-    async def _hop(
-        self, url: URL, headers: dict[str, str], policy: FetchPolicy, deadline: float
-    ) -> Response:
+    def _request(self, url: URL, headers: dict[str, str], policy: FetchPolicy) -> Request:
+        trusted = policy.allow_private or (url.host or "").lower() in self._trusted
+        return Request(url, headers, trusted, policy.connect_timeout, policy.max_bytes)
+
+    async def _hop(self, request: Request, policy: FetchPolicy, deadline: float) -> Response:
         try:
             async with asyncio.timeout_at(deadline):
-                return await self._request(url, headers, policy)
+                response = await self._transport.send(request)
         except TimeoutError:
-            raise FetchTimeout(str(url), f"no complete response within {policy.timeout:g}s") from None
-        except aiohttp.ClientConnectorDNSError:
-            raise FetchError(str(url), f"cannot resolve host {url.host!r}") from None
-        except aiohttp.ClientConnectorError as exc:
-            if isinstance(exc.os_error, BlockedAddress):
-                blocked = exc.os_error
-                reason = f"address not allowed: {blocked.address} ({blocked.reason})"
-                raise AddressRefused(str(url), reason) from None
-            raise FetchError(str(url), f"cannot connect: {exc.os_error}") from None
-        except (aiohttp.InvalidURL, ValueError) as exc:
-            raise FetchError(str(url), f"invalid URL: {exc}") from None
-        except aiohttp.ClientResponseError as exc:
-            # aiohttp's "400" for a response it cannot parse, e.g. a Content-Encoding it cannot decode.
-            raise FetchError(str(url), f"unreadable response: {exc.message}") from None
-        except aiohttp.ClientError as exc:
-            raise FetchError(str(url), f"{type(exc).__name__}: {exc}") from None
-
-    async def _request(self, url: URL, headers: dict[str, str], policy: FetchPolicy) -> Response:
-        trusted = policy.allow_private or (url.host or "").lower() in self._trusted
-        session = self._any if trusted else self._public
-        assert session is not None, "use Fetcher as an async context manager"
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=policy.connect_timeout)
-        async with session.get(url, headers=headers, allow_redirects=False, timeout=timeout) as resp:
-            body = b""
-            if resp.status not in REDIRECTS and resp.status != 304 and resp.status < 400:
-                body = await _read_capped(resp, policy.max_bytes)
-            return Response(str(resp.url), resp.status, resp.headers, body)
+            raise FetchTimeout(str(request.url), f"no complete response within {policy.timeout:g}s") from None
+        if len(response.body) > policy.max_bytes:  # the transport refuses it while reading; this is the floor
+            raise TooLarge(response.url, f"body exceeds {policy.max_bytes} bytes")
+        return response
 
 
 class _Gates:
@@ -231,20 +146,6 @@ class _Gates:
         self._next_start[host] = start + self._gap
         if start > now:
             await asyncio.sleep(start - now)
-
-
-async def _read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-    """Read the decompressed body, refusing it as soon as it passes `max_bytes`."""
-    if resp.content_length is not None and resp.content_length > max_bytes:
-        raise TooLarge(str(resp.url), f"Content-Length {resp.content_length} exceeds {max_bytes} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in resp.content.iter_chunked(CHUNK):
-        size += len(chunk)
-        if size > max_bytes:
-            raise TooLarge(str(resp.url), f"body exceeds {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _parse_url(url: str) -> URL:

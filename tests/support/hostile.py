@@ -28,7 +28,7 @@ from ingest.ops.workers import WorkerPool
 from ingest.run.pipeline import PollResult, poll_feed
 from ingest.run.services import services
 from ingest.store import Store
-from localsite import Handler, LocalSite
+from support.localsite import Handler, LocalSite
 
 # The bound for one hostile case; a hang guard here, not a measurement (bench/hostile.py measures).
 CASE_SECONDS = 5.0

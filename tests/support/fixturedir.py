@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # tests/support/ -> the repository
 NOT_FOUND = "shared fixtures not found: set INGEST_FIXTURES or check out beside ../shared/fixtures"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from conftest import ingest_command
-from localsite import LocalSite, page_html, page_index
+from support.localsite import LocalSite, page_html, page_index
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from hostile import (
+from support.hostile import (
     HTML_PAGE,
     article_page,
     billion_laughs,
@@ -30,7 +30,7 @@ from hostile import (
     streamer,
     truncated_feed,
 )
-from localsite import LocalSite, page_html, page_index
+from support.localsite import LocalSite, page_html, page_index
 
 RSS = "application/rss+xml"
 # Real pages that extract well (tests/test_once.py's), for the good feed that must be stored in full.

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
 
-from localsite import LocalSite
+from support.localsite import LocalSite
 
 
 def _page(report: dict, image: str) -> str:
