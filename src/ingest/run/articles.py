@@ -23,11 +23,12 @@ from ingest.fetch import (
     TooManyRedirects,
 )
 from ingest.model import Entry, Extracted
-from ingest.normalize import build_article, canonical_url, entry_key
+from ingest.normalize import build_article, entry_key
 from ingest.ops.logs import describe
 from ingest.ops.workers import WorkerError
 from ingest.run.services import Services, fetch_policy
 from ingest.store import StoreError
+from ingest.text.urls import canonical_url
 
 log = structlog.get_logger("ingest.run.articles")
 
