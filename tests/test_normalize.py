@@ -13,15 +13,13 @@ from ingest.model import Entry, Extracted
 from ingest.normalize import (
     build_article,
     clean_author,
-    clean_text,
     clean_title,
     entry_key,
     iso,
     parse_datetime,
     pick_published,
-    unique_tags,
-    word_count,
 )
+from ingest.text.clean import clean_article_text, word_count
 from ingest.text.urls import canonical_url, source_of
 from localsite import page_html, page_index
 
@@ -173,25 +171,6 @@ def test_iso() -> None:
 # ---------------------------------------------------------------- text
 
 
-def test_clean_text_paragraphs_and_whitespace() -> None:
-    raw = " First   line\twith  tabs  \r\nsecond line\r\n\r\n\r\n\r\nSecond\u00a0paragraph.\n\n\n"
-    assert clean_text(raw) == "First line with tabs\nsecond line\n\nSecond paragraph."
-
-
-def test_clean_text_drops_invisible_and_control_characters() -> None:
-    raw = "soft\u00adhyphen zero\u200bwidth \ufeffbom bell\x07 nul\x00 c1\x85 end"
-    assert clean_text(raw) == "softhyphen zerowidth bom bell nul c1 end"
-
-
-def test_clean_text_normalises_to_nfc() -> None:
-    assert clean_text("cafe\u0301") == "caf\u00e9"
-
-
-def test_clean_text_keeps_nested_list_indentation() -> None:
-    text = "- item\n  - nested item\n    - deeper   \n- next"
-    assert clean_text(text) == "- item\n  - nested item\n    - deeper\n- next"
-
-
 @pytest.mark.parametrize(
     ("title", "site", "expected"),
     [
@@ -272,34 +251,6 @@ def test_clean_author(author: str | None, expected: str | None) -> None:
     assert clean_author(expected) == expected  # idempotent: build_article cleans extracted names again
 
 
-@pytest.mark.parametrize(
-    ("text", "count"),
-    [
-        ("one two three", 3),
-        ("Hello, world! It's fine.", 5),  # It + s
-        ("", 0),
-        ("日本語のテキスト", 8),  # every CJK or kana character is a word
-        ("宇航员 在太空", 6),
-        ("日本 and English", 4),
-    ],
-)
-def test_word_count(text: str, count: int) -> None:
-    assert word_count(text) == count
-
-
-def test_word_count_cjk_next_to_latin() -> None:
-    assert word_count("在2025年") == 3  # 在, 2025, 年
-    assert word_count("iPhone发布") == 3  # iPhone, 发, 布
-
-
-def test_unique_tags_first_seen_and_case_insensitive() -> None:
-    assert unique_tags(("Politics", "World"), ["politics", " Economy "], ("world", "")) == [
-        "Politics",
-        "World",
-        "Economy",
-    ]
-
-
 # ---------------------------------------------------------------- build_article
 
 
@@ -335,7 +286,7 @@ def test_build_article_from_a_real_extraction(fixtures: Path) -> None:
     assert article.story_id is None and article.duplicate_of is None  # the deduper decides both
     assert article.content_hash == hashlib.sha256(article.text.encode()).hexdigest()
     assert article.word_count == word_count(article.text) > 300
-    assert article.text == clean_text(article.text)
+    assert article.text == clean_article_text(article.text)
     assert "gun" in article.text
     assert article.title == row["gold_title"]  # the page's title, not the feed's
     assert article.guid == f"{FEED}#33646704"

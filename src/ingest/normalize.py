@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -14,6 +13,7 @@ import dateutil.parser
 from yarl import URL
 
 from ingest.model import Article, Entry, Extracted
+from ingest.text.clean import clean_article_text, clean_line, content_hash, unique_tags, word_count
 from ingest.text.language import detect_language
 from ingest.text.urls import article_id, choose_canonical, source_of
 
@@ -22,11 +22,6 @@ _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # Clocks and time zones disagree a little; beyond this a date in the future is wrong.
 _CLOCK_SKEW = timedelta(hours=1)
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_BLANK_RUNS = re.compile(r"\n{3,}")
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORDS = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 # RFC 822/2822 dates, as RSS writes them: "Fri, 23 May 2025 05:30:00 GMT".
 _RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 # Zone names dateutil does not know; pages write them (US zones are the common case).
@@ -216,22 +211,6 @@ def iso(dt: datetime | None) -> str | None:
 # -- text ---------------------------------------------------------------------------------------
 
 
-def clean_text(text: str) -> str:
-    """NFC, no invisible or control characters, trimmed lines, at most one blank line in a row."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", _INVISIBLE.sub("", text.replace("\u00a0", " ")))
-    lines = (" ".join(line.split()) if not line.startswith("  ") else line.rstrip() for line in text.split("\n"))
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
-
-
-def clean_line(value: str | None) -> str | None:
-    """One line of metadata with its whitespace collapsed, or None if nothing is left."""
-    if value is None:
-        return None
-    line = " ".join(_CONTROL.sub("", _INVISIBLE.sub("", unicodedata.normalize("NFC", value))).split())
-    return line or None
-
-
 def clean_title(title: str | None, site_name: str | None) -> str | None:
     """The headline without the site's name around it: "Title | Site", "Site: Title", "Title [Site]"."""
     title = clean_line(title)
@@ -372,26 +351,6 @@ def _is_credential(name: str) -> bool:
     return all(word.casefold().replace(".", "").strip("®") in _CREDENTIALS for word in name.split())
 
 
-def word_count(text: str) -> int:
-    """Words in `text`; each CJK character counts as one, as those scripts have no spaces."""
-    return len(_WORDS.findall(text))
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def unique_tags(*groups: tuple[str, ...] | list[str]) -> list[str]:
-    """Tags in first-seen order, compared without case."""
-    seen: dict[str, str] = {}
-    for group in groups:
-        for tag in group:
-            tag = clean_line(tag) or ""
-            if tag and tag.casefold() not in seen:
-                seen[tag.casefold()] = tag
-    return list(seen.values())
-
-
 # -- the record -----------------------------------------------------------------------------------
 
 
@@ -407,7 +366,7 @@ def build_article(
     """Assemble the stored record from the feed's entry and what extraction found."""
     canonical = choose_canonical(url, extracted.canonical_url)
     site_name = clean_line(extracted.site_name)
-    text = clean_text(extracted.text)
+    text = clean_article_text(extracted.text)
     aid = article_id(canonical)
     return Article(
         id=aid,
