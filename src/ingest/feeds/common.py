@@ -64,7 +64,7 @@ class _TextOf(HTMLParser):
         self.parts.append(data)
 
 
-def clean_text(value: str | None, html: bool = False) -> str | None:
+def plain_line(value: str | None, html: bool = False) -> str | None:
     """Plain one-line text: tags dropped if `html`, entities decoded, whitespace collapsed; None if empty."""
     if not value:
         return None

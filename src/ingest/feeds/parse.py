@@ -32,7 +32,7 @@ from ingest.feeds.common import (
     FeedError,
     NotAFeed,
     absolute_url,
-    clean_text,
+    plain_line,
     ttl_seconds,
     unique,
     utc_from_struct,
@@ -260,13 +260,13 @@ def _entry_link(item: Mapping[str, Any]) -> str | None:
 
 def _title(node: Mapping[str, Any]) -> str | None:
     detail = node.get("title_detail") or {}
-    return clean_text(node.get("title"), html="html" in (detail.get("type") or ""))
+    return plain_line(node.get("title"), html="html" in (detail.get("type") or ""))
 
 
 def _author(item: Mapping[str, Any]) -> str | None:
     names = (author.get("name") or author.get("email") for author in item.get("authors") or ())
-    found = unique(clean_text(name) for name in names)
-    return ", ".join(found) if found else clean_text(item.get("author"))
+    found = unique(plain_line(name) for name in names)
+    return ", ".join(found) if found else plain_line(item.get("author"))
 
 
 def _content(contents: Iterable[Mapping[str, Any]]) -> str | None:
