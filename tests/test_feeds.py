@@ -15,7 +15,7 @@ import pytest
 
 from fixturedir import require_fixtures
 from ingest.feeds import FeedError, NotAFeed, parse_feed
-from ingest.feeds.common import plain_line, utc_from_struct, wide_codec
+from ingest.feeds.common import plain_line, wide_codec
 from ingest.feeds.parse import strip_declarations
 from ingest.model import ParsedFeed
 from localsite import LocalSite, feed_content_type, feed_index, fixture_feed
@@ -445,15 +445,6 @@ def test_atom_prefers_the_alternate_link(fixtures: Path) -> None:
     assert entry.published == datetime(2024, 2, 29, 23, 0, 0, tzinfo=UTC)
     assert entry.updated is None
     assert (entry.content, entry.summary) == ("<p>full</p>", None)
-
-
-def test_struct_times_are_guarded() -> None:
-    assert utc_from_struct(time.struct_time((2016, 12, 31, 23, 59, 60, 5, 366, 0))) == datetime(
-        2016, 12, 31, 23, 59, 59, tzinfo=UTC
-    )
-    assert utc_from_struct(time.struct_time((2016, 13, 1, 0, 0, 0, 0, 1, 0))) is None
-    assert utc_from_struct(time.struct_time((0, 1, 1, 0, 0, 0, 0, 1, 0))) is None
-    assert utc_from_struct(None) is None
 
 
 def test_rss_entry_fields(fixtures: Path) -> None:

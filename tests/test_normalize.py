@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,11 +15,9 @@ from ingest.normalize import (
     clean_author,
     clean_title,
     entry_key,
-    iso,
-    parse_datetime,
-    pick_published,
 )
 from ingest.text.clean import clean_article_text, word_count
+from ingest.text.dates import iso, parse_datetime
 from ingest.text.urls import canonical_url, source_of
 from localsite import page_html, page_index
 
@@ -52,120 +50,6 @@ def test_entry_key_scopes_plain_guids_to_their_feed() -> None:
     assert entry_key(entry, FEED) != entry_key(entry, "https://other.example.org/rss")
     uri = Entry(guid="https://example.com/1", link=None)
     assert entry_key(uri, FEED) == entry_key(uri, "https://other.example.org/rss")
-
-
-# ---------------------------------------------------------------- dates
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2025-06-24T10:00:00Z", datetime(2025, 6, 24, 10, 0, tzinfo=UTC)),
-        ("2025-06-24T10:00:00+02:00", datetime(2025, 6, 24, 8, 0, tzinfo=UTC)),
-        ("2025-06-24T22:30:00-05:00", datetime(2025, 6, 25, 3, 30, tzinfo=UTC)),
-        ("2025-06-24T10:00:00.123456+00:00", datetime(2025, 6, 24, 10, 0, 0, 123456, tzinfo=UTC)),
-        ("2025-06-24", datetime(2025, 6, 24, tzinfo=UTC)),
-        ("2025-06-24 10:00:00", datetime(2025, 6, 24, 10, 0, tzinfo=UTC)),  # naive: UTC
-        ("Tue, 24 Jun 2025 10:00:00 +0200", datetime(2025, 6, 24, 8, 0, tzinfo=UTC)),
-        ("Tue, 24 Jun 2025 10:00:00 GMT", datetime(2025, 6, 24, 10, 0, tzinfo=UTC)),
-        ("Tue, 24 Jun 2025 10:00:00 EST", datetime(2025, 6, 24, 15, 0, tzinfo=UTC)),
-        ("Jun 24, 2025", datetime(2025, 6, 24, tzinfo=UTC)),
-        ("24 June 2025 3:15pm", datetime(2025, 6, 24, 15, 15, tzinfo=UTC)),
-        ("06/24/2025 3:15 PM", datetime(2025, 6, 24, 15, 15, tzinfo=UTC)),
-        ("  2025-06-24T10:00:00Z\n", datetime(2025, 6, 24, 10, 0, tzinfo=UTC)),
-    ],
-)
-def test_parse_datetime(text: str, expected: datetime) -> None:
-    parsed = parse_datetime(text)
-    assert parsed == expected
-    assert parsed is not None and parsed.utcoffset() == timedelta(0)
-
-
-@pytest.mark.parametrize(
-    "text", ["", "   ", "garbage", "not a date at all", "2025-13-45", "32/32/2025", "x" * 100]
-)
-def test_parse_datetime_garbage_is_none(text: str) -> None:
-    assert parse_datetime(text) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("June 24, 2025 3:15 PM", datetime(2025, 6, 24, 15, 15, tzinfo=UTC)),
-        ("Tuesday, June 24, 2025 10:00 PM EDT", datetime(2025, 6, 25, 2, 0, tzinfo=UTC)),
-    ],
-)
-def test_parse_datetime_with_am_pm(text: str, expected: datetime) -> None:
-    assert parse_datetime(text) == expected
-
-
-def test_parse_datetime_accepts_datetimes() -> None:
-    naive = datetime(2025, 6, 24, 10, 0)
-    assert parse_datetime(naive) == datetime(2025, 6, 24, 10, 0, tzinfo=UTC)
-    aware = datetime(2025, 6, 24, 12, 0, tzinfo=timezone(timedelta(hours=2)))
-    assert parse_datetime(aware) == datetime(2025, 6, 24, 10, 0, tzinfo=UTC)
-    assert parse_datetime(None) is None
-
-
-@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
-def test_parse_datetime_out_of_range_is_none(text: str) -> None:
-    assert parse_datetime(text) is None
-
-
-NOW = datetime(2025, 6, 24, 18, 0, tzinfo=UTC)
-
-
-def test_pick_published_prefers_the_page() -> None:
-    feed = datetime(2025, 6, 23, 9, 0, tzinfo=UTC)
-    assert pick_published("2025-06-24T10:00:00+02:00", feed, NOW) == datetime(
-        2025, 6, 24, 8, 0, tzinfo=UTC
-    )
-
-
-def test_pick_published_falls_back_to_the_feed() -> None:
-    feed = datetime(2025, 6, 23, 9, 0, tzinfo=UTC)
-    assert pick_published(None, feed, NOW) == feed
-    assert pick_published("no date here", feed, NOW) == feed
-    assert pick_published(None, None, NOW) is None
-
-
-def test_pick_published_rejects_future_dates() -> None:
-    feed = datetime(2025, 6, 23, 9, 0, tzinfo=UTC)
-    assert pick_published("2025-06-25T10:00:00Z", feed, NOW) == feed  # tomorrow: wrong
-    assert pick_published("2025-06-24T20:00:00Z", None, NOW) is None  # 2 h ahead
-    future_feed = NOW + timedelta(days=2)
-    assert pick_published(None, future_feed, NOW) is None
-    # a little clock skew is tolerated
-    assert pick_published("2025-06-24T18:30:00Z", None, NOW) == datetime(
-        2025, 6, 24, 18, 30, tzinfo=UTC
-    )
-
-
-def test_pick_published_rejects_dates_before_1990() -> None:
-    feed = datetime(2025, 6, 23, 9, 0, tzinfo=UTC)
-    assert pick_published("1970-01-01T00:00:00Z", feed, NOW) == feed
-    assert pick_published("1989-12-31T23:59:59Z", None, NOW) is None
-    assert pick_published("1990-01-01T00:00:00Z", None, NOW) == datetime(1990, 1, 1, tzinfo=UTC)
-
-
-def test_date_only_page_and_same_day_feed_time_prefers_the_feed() -> None:
-    feed = datetime(2025, 6, 24, 14, 35, tzinfo=UTC)
-    assert pick_published("2025-06-24", feed, NOW) == feed
-    # another day: the page's date stands, at midnight
-    other_day = datetime(2025, 6, 22, 14, 35, tzinfo=UTC)
-    assert pick_published("2025-06-24", other_day, NOW) == datetime(2025, 6, 24, tzinfo=UTC)
-    # the page has a time of its own: it stands
-    assert pick_published("2025-06-24T06:00:00Z", feed, NOW) == datetime(
-        2025, 6, 24, 6, 0, tzinfo=UTC
-    )
-
-
-def test_iso() -> None:
-    assert iso(datetime(2025, 6, 24, 10, 0, 5, 999, tzinfo=UTC)) == "2025-06-24T10:00:05Z"
-    assert iso(datetime(2025, 6, 24, 12, 0, tzinfo=timezone(timedelta(hours=2)))) == (
-        "2025-06-24T10:00:00Z"
-    )
-    assert iso(None) is None
 
 
 # ---------------------------------------------------------------- text

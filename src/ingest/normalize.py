@@ -6,33 +6,15 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
-import dateutil.parser
 from yarl import URL
 
 from ingest.model import Article, Entry, Extracted
 from ingest.text.clean import clean_article_text, clean_line, content_hash, unique_tags, word_count
+from ingest.text.dates import MONTH_NAMES, WEEKDAY_NAMES, iso, pick_published
 from ingest.text.language import detect_language
 from ingest.text.urls import article_id, choose_canonical, source_of
-
-# Published dates before this are metadata errors, not news.
-_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-# Clocks and time zones disagree a little; beyond this a date in the future is wrong.
-_CLOCK_SKEW = timedelta(hours=1)
-
-# RFC 822/2822 dates, as RSS writes them: "Fri, 23 May 2025 05:30:00 GMT".
-_RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
-# Zone names dateutil does not know; pages write them (US zones are the common case).
-_ZONES = {
-    name: hours * 3600
-    for name, hours in {
-        "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
-        "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "IST": 5.5, "JST": 9, "KST": 9,
-        "AEST": 10, "AEDT": 11,
-    }.items()
-}  # fmt: skip
 
 # -- titles and bylines: the site's name around a headline, the furniture around an author's name --
 
@@ -42,20 +24,6 @@ _LEADING_LABEL = re.compile(r"^(?P<name>[^:：]{2,40})[:：]\s+(?=\S)")  # "Site
 _BRACKETED_TAIL = re.compile(r"\s*[\[(（](?P<name>[^\[\]()（）]{2,40})[\])）]\s*$")  # "Title [Site]"
 _DOMAIN_TAIL = re.compile(r"\.[a-z]{2,6}(?:\.[a-z]{2})?$", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[^\W_]+")
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|janvier|février|fevrier|mars|avril|mai|juin|"
-    "juillet|août|aout|septembre|octobre|novembre|décembre|januar|februar|märz|juni|juli|oktober|"
-    "dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
-    "diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|dezembro"
-)
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-# A date as pages print it: "Dec. 12, 2025", "12th December 2025", "2025-12-12".
-WRITTEN_DATE = re.compile(
-    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
-    re.IGNORECASE,
-)
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|@\w+"
     r"|\b[\w-]+\.(?:com|net|org|info|io|co|news|tv|fm)(?:\.[a-z]{2})?\b"  # "Jane Doe example.com"
@@ -78,7 +46,7 @@ _BY_PREFIX = re.compile(
     re.IGNORECASE,
 )
 # A date or a time ends the name: "Jane Doe March 3, 2025", "Jane Doe 2 hours ago".
-_DATE_TAIL = re.compile(rf"(?:\b(?:{_WEEKDAYS})\b,?\s*)?(?:\b(?:{_MONTHS})\b\.?,?\s*)?\d", re.IGNORECASE)
+_DATE_TAIL = re.compile(rf"(?:\b(?:{WEEKDAY_NAMES})\b,?\s*)?(?:\b(?:{MONTH_NAMES})\b\.?,?\s*)?\d", re.IGNORECASE)
 # After the name: "Jane Doe | Example News", "Jane Doe • Opinion", "Jane Doe - Example News".
 _FURNITURE = re.compile(r"\s*(?:[|•·]|\s[-–—]\s)\s*")
 _NAME_SEPARATOR = re.compile(r"\s*(?:[,;/&+]|\s(?:and|und|et|y|e|og|och)\s)\s*", re.IGNORECASE)
@@ -91,8 +59,8 @@ _NAME_STRIP = ' ,;:|-–—•·"“”‘’*'
 _DANGLING = frozenset(
     {"on", "at", "le", "am", "el", "il", "den", "à", "a", "y", "vor", "hace", "há", "před", "by", "and",
      "und", "et", "the", "posted", "updated", "published"}
-    | set(_MONTHS.split("|")) - {"may", "june", "april", "mayo", "mai"}
-    | set(_WEEKDAYS.split("|")) | {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+    | set(MONTH_NAMES.split("|")) - {"may", "june", "april", "mayo", "mai"}
+    | set(WEEKDAY_NAMES.split("|")) | {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 )  # fmt: skip
 _PLACEHOLDERS = frozenset(
     {"admin", "administrator", "username", "user", "author", "authors", "the author", "guest",
@@ -147,65 +115,6 @@ def entry_key(entry: Entry, feed_url: str) -> str | None:
         return None
     # "1", "42" or a slug is unique only within its feed; a URL or URN is unique everywhere.
     return guid if re.match(r"^[a-z][a-z0-9+.-]*:", guid, re.IGNORECASE) else f"{feed_url}#{guid}"
-
-
-# -- dates --------------------------------------------------------------------------------------
-
-
-def parse_datetime(value: str | datetime | None) -> datetime | None:
-    """A date as a page or feed writes it, as an aware UTC datetime; naive times are taken as UTC."""
-    if value is None:
-        return None
-    parsed = value if isinstance(value, datetime) else _parse_date_text(value.strip())
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:  # 0001-01-01 in a zone east of UTC
-        return None
-
-
-def _parse_date_text(text: str) -> datetime | None:
-    # A date names a year and at least a month or a day: "2025" or "5" alone are not dates.
-    if not text or len(text) > 64 or len(re.findall(r"\d+", text)) < 2:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    if _RFC2822.match(text):
-        try:
-            return parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            pass
-    try:
-        # default: fields the text lacks become year 1, which _plausible rejects, not today's.
-        return dateutil.parser.parse(text, tzinfos=_ZONES, default=datetime(1, 1, 1))
-    except (ValueError, OverflowError, TypeError):
-        return None
-
-
-def pick_published(page: str | None, feed: datetime | None, now: datetime) -> datetime | None:
-    """The page's date, else the feed's; never one in the future or before 1990."""
-    page_dt, feed_dt = _plausible(parse_datetime(page), now), _plausible(parse_datetime(feed), now)
-    if page_dt and feed_dt and _is_date_only(page) and page_dt.date() == feed_dt.date():
-        return feed_dt  # same day, and the feed knows the time of day too
-    return page_dt or feed_dt
-
-
-def _plausible(dt: datetime | None, now: datetime) -> datetime | None:
-    return dt if dt is not None and _EARLIEST <= dt <= now + _CLOCK_SKEW else None
-
-
-def _is_date_only(text: str | None) -> bool:
-    return bool(text) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text or "") is not None
-
-
-def iso(dt: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a Z, to the second."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
 
 
 # -- text ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlite_utils import Database, Migrations
 
 from ingest.model import Article, Story
-from ingest.normalize import iso, parse_datetime
+from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
     from ingest.dedupe.neardup import FingerprintRow

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from html import escape
 from typing import Any
 
 from ingest.feeds.common import FeedError, NotAFeed, absolute_url, plain_line, unique, wide_codec
 from ingest.model import Entry, ParsedFeed
+from ingest.text.dates import FEED, parse_datetime
 
 _VERSION = re.compile(r"^https?://jsonfeed\.org/version/(1(?:\.\d+)?)/?$")
 _DECODER = json.JSONDecoder()
@@ -145,8 +144,8 @@ def _json_entry(item: Mapping[str, Any], base: str, feed_authors: str | None) ->
         title=plain_line(_str(item.get("title"))),
         # Items without authors have the feed's (JSON Feed 1.1, "authors").
         author=_authors(item) or feed_authors,
-        published=utc_from_text(item.get("date_published")),
-        updated=utc_from_text(item.get("date_modified")),
+        published=parse_datetime(item.get("date_published"), FEED),
+        updated=parse_datetime(item.get("date_modified"), FEED),
         summary=_str(item.get("summary")),
         content=_str(item.get("content_html")) or _text_as_html(_str(item.get("content_text"))),
         categories=unique(tag for tag in _list(item.get("tags")) if isinstance(tag, str)),
@@ -173,23 +172,6 @@ def _text_as_html(text: str | None) -> str | None:
         return None
     paragraphs = (escape(p.strip()).replace("\n", "<br>") for p in re.split(r"\n\s*\n", text))
     return "".join(f"<p>{p}</p>" for p in paragraphs if p)
-
-
-def utc_from_text(value: Any) -> datetime | None:
-    """An RFC 3339 date (or, as some feeds write, RFC 822) as an aware UTC datetime; None if it isn't one."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().upper())
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    try:
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 pushed out of range by its offset
-        return None
 
 
 # -- scripting.com RSS-in-JSON ---------------------------------------------------------------------
@@ -219,7 +201,7 @@ def _rss_entry(item: Mapping[str, Any], base: str) -> Entry:
         link=absolute_url(link, base),
         title=plain_line(_value(item.get("title"))),
         author=plain_line(_value(item.get("author")) or _value(item.get("dc:creator"))),
-        published=utc_from_text(_value(item.get("pubDate"))),
+        published=parse_datetime(_value(item.get("pubDate")), FEED),
         summary=_value(item.get("description")),
         content=_value(item.get("content:encoded")),
         categories=unique(_value(c) for c in _list(item.get("category")) or [item.get("category")]),

@@ -35,11 +35,11 @@ from ingest.feeds.common import (
     plain_line,
     ttl_seconds,
     unique,
-    utc_from_struct,
     wide_codec,
 )
 from ingest.feeds.jsonfeed import parse_json
 from ingest.model import Entry, ParsedFeed
+from ingest.text.dates import FEED, parse_datetime
 
 
 def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
@@ -238,9 +238,9 @@ def _entry(item: Mapping[str, Any], base: str) -> Entry:
         link=absolute_url(_entry_link(item), base),
         title=_title(item),
         author=_author(item),
-        published=utc_from_struct(item.get("published_parsed")),
+        published=parse_datetime(item.get("published_parsed"), FEED),
         # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed, with a warning.
-        updated=utc_from_struct(dict.get(item, "updated_parsed")),
+        updated=parse_datetime(dict.get(item, "updated_parsed"), FEED),
         # feedparser copies the content into a missing summary; that copy is not something the feed said.
         summary=None if summary == content else summary,
         content=content,
