@@ -14,9 +14,9 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from yarl import URL
 
-from ingest.normalize import clean_author, same_name, strip_site_name
 from ingest.text.clean import clean_line
 from ingest.text.dates import WRITTEN_DATE
+from ingest.text.names import clean_author, same_name, strip_site_name
 from ingest.text.urls import host_names
 
 _PUBLISHED_META = (

@@ -19,7 +19,7 @@ from typing import Any
 
 from ingest.dedupe.clusters import content_terms
 from ingest.model import Story
-from ingest.normalize import strip_site_name
+from ingest.text.names import strip_site_name
 from ingest.text.urls import host_names
 
 MAX_ARTICLES = 12  # the latest originals read for a summary; more adds cost, rarely news
