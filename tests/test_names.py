@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.text.names import clean_author, clean_title
+from ingest.text.names import clean_author, clean_title, is_personal_name
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,20 @@ def test_clean_title(title: str | None, site: str | None, expected: str | None) 
 def test_clean_author(author: str | None, expected: str | None) -> None:
     assert clean_author(author) == expected
     assert clean_author(expected) == expected  # idempotent: build_article cleans extracted names again
+
+
+@pytest.mark.parametrize(
+    ("name", "personal"),
+    [
+        ("Jane Doe", True),
+        ("Ursula von der Leyen", True),
+        ("Jean-Luc Picard", True),
+        ("Jane", False),  # one word
+        ("Example News", False),  # an organisation's word
+        ("JANE DOE", False),  # set in capitals: a label, not how names are written
+        ("jane doe", False),
+        ("Jane Doe 2", False),
+    ],
+)
+def test_is_personal_name(name: str, personal: bool) -> None:
+    assert is_personal_name(name) is personal

@@ -19,8 +19,7 @@ from typing import Any
 
 from ingest.dedupe.clusters import content_terms
 from ingest.model import Story
-from ingest.text.names import strip_site_name
-from ingest.text.urls import host_names
+from ingest.text.names import bare_headline
 
 MAX_ARTICLES = 12  # the latest originals read for a summary; more adds cost, rarely news
 MAX_SENTENCES = 15  # read from the start of each article: leads carry the news
@@ -150,9 +149,7 @@ def article_summary(text: str, max_words: int = ARTICLE_SUMMARY_WORDS) -> str:
 
 def headline(member: Member) -> str:
     """The article's title without its site's name around it ("... - CBS News", "... | CNN")."""
-    title = " ".join(member.title.split())
-    names = [n for n in (member.site_name, member.source, *host_names(member.source)) if n]
-    return strip_site_name(title, names) if title else ""
+    return bare_headline(member.title, member.site_name, member.source)
 
 
 def split_sentences(text: str) -> list[str]:

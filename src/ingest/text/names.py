@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from ingest.text.clean import clean_line
 from ingest.text.dates import MONTH_NAMES, WEEKDAY_NAMES
+from ingest.text.urls import host_names
 
 # -- site names around a headline -------------------------------------------------------------------
 
@@ -102,7 +103,18 @@ _CREDENTIALS = frozenset(
      "psp", "facp", "faclm", "dacvb", "vmd", "lvt", "vts", "mph", "mbbs", "frcp", "cscs", "cepf", "jr",
      "sr", "ii", "iii", "iv"}
 )  # fmt: skip
-
+# Words in site names that are not people's: "BBC News", "Cleveland Clinic", "Example Inc".
+_ORGANISATION_WORDS = frozenset(
+    {"news", "times", "post", "media", "magazine", "journal", "daily", "weekly", "tribune", "herald",
+     "gazette", "press", "tv", "radio", "network", "group", "inc", "inc.", "ltd", "ltd.", "llc", "gmbh",
+     "corp", "company", "co", "agency", "blog", "online", "digital", "studio", "studios", "team", "staff",
+     "editors", "editorial", "desk", "foundation", "clinic", "hospital", "institute", "university",
+     "college", "school", "association", "society", "center", "centre", "bank", "store", "shop",
+     "security", "services", "solutions", "consulting", "marketing", "insurance", "health", "travel",
+     "photography", "reports", "today", "world", "global", "international", "labs", "lab", "systems",
+     "software", "technologies", "technology", "official", "club", "community", "guide", "hub"}
+)  # fmt: skip
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "le", "la", "bin", "al"})
 
 
 def clean_title(title: str | None, site_name: str | None) -> str | None:
@@ -111,6 +123,14 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
     if not title or not site_name:
         return title
     return strip_site_name(title, _site_name_forms(site_name))
+
+
+def bare_headline(title: str, site_name: str | None, source: str) -> str:
+    """A story's headline from one article's title: without the site's name around it ("... - CBS News",
+    "... | CNN"), named by the article's site name, its host or the host's domain."""
+    title = " ".join(title.split())
+    names = [n for n in (site_name, source, *host_names(source)) if n]
+    return strip_site_name(title, names) if title else ""
 
 
 def strip_site_name(title: str, names: Iterable[str]) -> str:
@@ -243,3 +263,12 @@ def _is_credential(name: str) -> bool:
     if letters.isupper() and letters.isalpha() and len(letters) <= 6:
         return True
     return all(word.casefold().replace(".", "").strip("®") in _CREDENTIALS for word in name.split())
+
+
+def is_personal_name(name: str) -> bool:
+    """Reads as a person's name: two to four capitalised words, none that organisations use."""
+    words = name.split()
+    if not 2 <= len(words) <= 4 or any(w.casefold() in _ORGANISATION_WORDS for w in words):
+        return False
+    named = [w for w in words if w.casefold() not in _NAME_PARTICLES]
+    return all(w[:1].isupper() and w[1:] != w[1:].upper() and w.replace("-", "").isalpha() for w in named)
