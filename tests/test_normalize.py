@@ -1,4 +1,4 @@
-"""Pure clean-up: canonical URLs, sites and sources, dates, text, and the Article record."""
+"""The Article record: entry keys, and build_article on real and minimal extractions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pure clean-up between extraction and storage: URLs, dates, text, names, and the Article record."""
+"""The Article record: a feed entry and what extraction found, put through the text/ rules, as stored."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from ingest.text.language import detect_language
 from ingest.text.names import clean_author, clean_title
 from ingest.text.urls import article_id, choose_canonical, source_of
 
-# -- URLs ---------------------------------------------------------------------------------------
-
 
 def entry_key(entry: Entry, feed_url: str) -> str | None:
     """An entry's guid as an identity: global when it is a URI, scoped to its feed when it is not."""
@@ -24,9 +22,6 @@ def entry_key(entry: Entry, feed_url: str) -> str | None:
         return None
     # "1", "42" or a slug is unique only within its feed; a URL or URN is unique everywhere.
     return guid if re.match(r"^[a-z][a-z0-9+.-]*:", guid, re.IGNORECASE) else f"{feed_url}#{guid}"
-
-
-# -- the record -----------------------------------------------------------------------------------
 
 
 def build_article(
