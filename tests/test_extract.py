@@ -14,7 +14,7 @@ import pytest
 from ingest.extract import ExtractionError, decode_html, extract_article
 from ingest.extract.fragment import extract_fragment
 from ingest.fetch import Fetcher, FetchPolicy
-from ingest.normalize import clean_title
+from ingest.text.names import clean_title
 from support.localsite import LocalSite, page_html, page_index
 
 # ---------------------------------------------------------------- real pages against gold

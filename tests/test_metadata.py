@@ -13,9 +13,10 @@ import pytest
 
 from ingest.extract import extract_article
 from ingest.model import Article, Entry, Extracted
-from ingest.normalize import build_article, clean_author, clean_title
+from ingest.normalize import build_article
 from ingest.run.standalone import article_from_file
 from ingest.text.language import detect_language
+from ingest.text.names import clean_author, clean_title
 
 ENGLISH = (
     (

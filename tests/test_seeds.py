@@ -21,7 +21,7 @@ import pytest
 from conftest import run_ingest
 from ingest.extract import extract_article
 from ingest.model import Extracted
-from ingest.normalize import clean_author, clean_title
+from ingest.text.names import clean_author, clean_title
 
 PAGES = Path(__file__).resolve().parent / "pages"
 

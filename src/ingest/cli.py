@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -216,13 +215,12 @@ def _listen(value: str) -> tuple[str, int]:
 
 def _since(value: str) -> str:
     """--since as the ISO 8601 UTC form the database stores, so strings compare as times."""
-    from ingest.normalize import iso, parse_datetime
+    from ingest.text.dates import ISO, iso, parse_datetime
 
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--since {value!r}: not an ISO 8601 date or time") from None
-    return iso(parse_datetime(parsed)) or ""
+    parsed = parse_datetime(value, ISO)
+    if parsed is None:
+        raise UsageError(f"--since {value!r}: not an ISO 8601 date or time")
+    return iso(parsed) or ""
 
 
 def _selector(option: str, value: str) -> str:

@@ -56,6 +56,6 @@ def sleep_and_record(directory: str, seconds: float) -> tuple[int, float, float]
 
 def count_words(text: str) -> int:
     """A real project function run the way the pipeline runs extraction."""
-    from ingest.normalize import word_count
+    from ingest.text.clean import word_count
 
     return word_count(text)

@@ -14,6 +14,7 @@ from ingest.dedupe.clusters import WINDOW_DAYS, StoryArticle, StoryClusterer
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
 from ingest.dedupe.shingles import Sketch
 from ingest.model import Article
+from ingest.text.dates import ISO, parse_datetime
 
 # Articles replayed into the clusterer at startup: those of the last window, when stories can still grow.
 REPLAY_DAYS = WINDOW_DAYS
@@ -115,7 +116,4 @@ def story_article(article: Article, duplicate_of: str | None = None) -> StoryArt
 
 
 def _parse(value: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_datetime(value, ISO)

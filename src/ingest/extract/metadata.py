@@ -14,7 +14,10 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from yarl import URL
 
-from ingest.normalize import WRITTEN_DATE, clean_author, clean_line, host_names, same_name, strip_site_name
+from ingest.text.clean import clean_line
+from ingest.text.dates import WRITTEN_DATE
+from ingest.text.names import clean_author, is_personal_name, same_name, strip_site_name
+from ingest.text.urls import host_names
 
 _PUBLISHED_META = (
     "article:published_time",
@@ -63,18 +66,6 @@ _NOT_BYLINE_CLASS = re.compile(
     r"comment|avatar|photo|image|img|thumb|bio|date|time|title|social|follow|share|desc|related|about",
     re.IGNORECASE,
 )
-# Words in site names that are not people's: "BBC News", "Cleveland Clinic", "Example Inc".
-_ORGANISATION_WORDS = frozenset(
-    {"news", "times", "post", "media", "magazine", "journal", "daily", "weekly", "tribune", "herald",
-     "gazette", "press", "tv", "radio", "network", "group", "inc", "inc.", "ltd", "ltd.", "llc", "gmbh",
-     "corp", "company", "co", "agency", "blog", "online", "digital", "studio", "studios", "team", "staff",
-     "editors", "editorial", "desk", "foundation", "clinic", "hospital", "institute", "university",
-     "college", "school", "association", "society", "center", "centre", "bank", "store", "shop",
-     "security", "services", "solutions", "consulting", "marketing", "insurance", "health", "travel",
-     "photography", "reports", "today", "world", "global", "international", "labs", "lab", "systems",
-     "software", "technologies", "technology", "official", "club", "community", "guide", "hub"}
-)  # fmt: skip
-_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "le", "la", "bin", "al"})
 _BYLINE_MAX_CHARS = 100  # longer texts are author bios, not bylines
 # A byline in plain text, in an element no class marks: "By Jane Doe", "Written by Jane Doe".
 _TEXT_BYLINE = re.compile(r"\s*(?:(?:written|posted|words|reported)\s+)?by\b|\s*author:", re.IGNORECASE)
@@ -293,7 +284,7 @@ def _author(meta: PageMeta, bylines: list[str], site_names: list[str], fallback:
         people = [n for n in names if not any(same_name(n, site, whole=True) for site in site_names)]
         if people and not any(same_name(byline, site, whole=True) for site in site_names):
             return ", ".join(people)
-        if names and site_only is None and all(map(_personal_name, names)):
+        if names and site_only is None and all(map(is_personal_name, names)):
             site_only = ", ".join(names)
     return site_only
 
@@ -314,15 +305,6 @@ def _author_candidates(meta: PageMeta, bylines: list[str], fallback: str | None)
 def _names(byline: str) -> list[str]:
     cleaned = clean_author(byline)
     return cleaned.split(", ") if cleaned else []
-
-
-def _personal_name(name: str) -> bool:
-    """Reads as a person's name: two to four capitalised words, none that organisations use."""
-    words = name.split()
-    if not 2 <= len(words) <= 4 or any(w.casefold() in _ORGANISATION_WORDS for w in words):
-        return False
-    named = [w for w in words if w.casefold() not in _NAME_PARTICLES]
-    return all(w[:1].isupper() and w[1:] != w[1:].upper() and w.replace("-", "").isalpha() for w in named)
 
 
 def _byline_region(tree: HtmlElement) -> HtmlElement:
@@ -370,7 +352,7 @@ def _text_bylines(region: HtmlElement) -> Iterator[str]:
         text = _listed_names(el)
         if len(text) > _BYLINE_MAX_CHARS or _in_figure_or_aside(el):
             continue
-        if (names := _names(text)) and all(map(_personal_name, names)):
+        if (names := _names(text)) and all(map(is_personal_name, names)):
             yield text
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -64,7 +62,7 @@ class _TextOf(HTMLParser):
         self.parts.append(data)
 
 
-def clean_text(value: str | None, html: bool = False) -> str | None:
+def plain_line(value: str | None, html: bool = False) -> str | None:
     """Plain one-line text: tags dropped if `html`, entities decoded, whitespace collapsed; None if empty."""
     if not value:
         return None
@@ -86,16 +84,6 @@ def unique(values: Iterable[str | None]) -> tuple[str, ...]:
         if text:
             seen.setdefault(text)
     return tuple(seen)
-
-
-def utc_from_struct(value: time.struct_time | None) -> datetime | None:
-    """feedparser's UTC struct_time as an aware datetime; None for a missing or impossible date."""
-    if not value:
-        return None
-    try:
-        return datetime(*value[:5], min(value[5], 59), tzinfo=UTC)  # struct_time allows leap seconds
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 def absolute_url(link: str | None, base: str) -> str | None:

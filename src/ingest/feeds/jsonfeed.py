@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from html import escape
 from typing import Any
 
-from ingest.feeds.common import FeedError, NotAFeed, absolute_url, clean_text, unique, wide_codec
+from ingest.feeds.common import FeedError, NotAFeed, absolute_url, plain_line, unique, wide_codec
 from ingest.model import Entry, ParsedFeed
+from ingest.text.dates import FEED, parse_datetime
 
 _VERSION = re.compile(r"^https?://jsonfeed\.org/version/(1(?:\.\d+)?)/?$")
 _DECODER = json.JSONDecoder()
@@ -123,7 +122,7 @@ def _json_feed(feed: Mapping[str, Any], format_: str, url: str, problem: str | N
     authors = _authors(feed)
     return ParsedFeed(
         format=format_,
-        title=clean_text(_str(feed.get("title"))),
+        title=plain_line(_str(feed.get("title"))),
         link=absolute_url(_str(feed.get("home_page_url")), url),
         entries=tuple(_json_entry(item, base, authors) for item in items if isinstance(item, Mapping)),
         problem=problem,
@@ -142,11 +141,11 @@ def _json_entry(item: Mapping[str, Any], base: str, feed_authors: str | None) ->
     return Entry(
         guid=_id(item.get("id")),
         link=absolute_url(_str(item.get("url")) or _str(item.get("external_url")), base),
-        title=clean_text(_str(item.get("title"))),
+        title=plain_line(_str(item.get("title"))),
         # Items without authors have the feed's (JSON Feed 1.1, "authors").
         author=_authors(item) or feed_authors,
-        published=utc_from_text(item.get("date_published")),
-        updated=utc_from_text(item.get("date_modified")),
+        published=parse_datetime(item.get("date_published"), FEED),
+        updated=parse_datetime(item.get("date_modified"), FEED),
         summary=_str(item.get("summary")),
         content=_str(item.get("content_html")) or _text_as_html(_str(item.get("content_text"))),
         categories=unique(tag for tag in _list(item.get("tags")) if isinstance(tag, str)),
@@ -163,7 +162,7 @@ def _id(value: Any) -> str | None:
 def _authors(node: Mapping[str, Any]) -> str | None:
     """Names from 1.1's `authors`, else 1.0's `author`, joined by commas."""
     people = _list(node.get("authors")) or [node.get("author")]
-    names = unique(clean_text(_str(person.get("name"))) for person in people if isinstance(person, Mapping))
+    names = unique(plain_line(_str(person.get("name"))) for person in people if isinstance(person, Mapping))
     return ", ".join(names) or None
 
 
@@ -173,23 +172,6 @@ def _text_as_html(text: str | None) -> str | None:
         return None
     paragraphs = (escape(p.strip()).replace("\n", "<br>") for p in re.split(r"\n\s*\n", text))
     return "".join(f"<p>{p}</p>" for p in paragraphs if p)
-
-
-def utc_from_text(value: Any) -> datetime | None:
-    """An RFC 3339 date (or, as some feeds write, RFC 822) as an aware UTC datetime; None if it isn't one."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().upper())
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    try:
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 pushed out of range by its offset
-        return None
 
 
 # -- scripting.com RSS-in-JSON ---------------------------------------------------------------------
@@ -202,7 +184,7 @@ def _rss_in_json(channel: Mapping[str, Any], url: str, problem: str | None) -> P
     items = items if isinstance(items, list) else [items]
     return ParsedFeed(
         format="rss-in-json",
-        title=clean_text(_value(channel.get("title"))),
+        title=plain_line(_value(channel.get("title"))),
         link=link,
         entries=tuple(_rss_entry(item, link or url) for item in items if isinstance(item, Mapping)),
         problem=problem,
@@ -217,9 +199,9 @@ def _rss_entry(item: Mapping[str, Any], base: str) -> Entry:
     return Entry(
         guid=guid,
         link=absolute_url(link, base),
-        title=clean_text(_value(item.get("title"))),
-        author=clean_text(_value(item.get("author")) or _value(item.get("dc:creator"))),
-        published=utc_from_text(_value(item.get("pubDate"))),
+        title=plain_line(_value(item.get("title"))),
+        author=plain_line(_value(item.get("author")) or _value(item.get("dc:creator"))),
+        published=parse_datetime(_value(item.get("pubDate")), FEED),
         summary=_value(item.get("description")),
         content=_value(item.get("content:encoded")),
         categories=unique(_value(c) for c in _list(item.get("category")) or [item.get("category")]),

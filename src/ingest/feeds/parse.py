@@ -32,14 +32,14 @@ from ingest.feeds.common import (
     FeedError,
     NotAFeed,
     absolute_url,
-    clean_text,
+    plain_line,
     ttl_seconds,
     unique,
-    utc_from_struct,
     wide_codec,
 )
 from ingest.feeds.jsonfeed import parse_json
 from ingest.model import Entry, ParsedFeed
+from ingest.text.dates import FEED, parse_datetime
 
 
 def parse_feed(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
@@ -238,9 +238,9 @@ def _entry(item: Mapping[str, Any], base: str) -> Entry:
         link=absolute_url(_entry_link(item), base),
         title=_title(item),
         author=_author(item),
-        published=utc_from_struct(item.get("published_parsed")),
+        published=parse_datetime(item.get("published_parsed"), FEED),
         # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed, with a warning.
-        updated=utc_from_struct(dict.get(item, "updated_parsed")),
+        updated=parse_datetime(dict.get(item, "updated_parsed"), FEED),
         # feedparser copies the content into a missing summary; that copy is not something the feed said.
         summary=None if summary == content else summary,
         content=content,
@@ -260,13 +260,13 @@ def _entry_link(item: Mapping[str, Any]) -> str | None:
 
 def _title(node: Mapping[str, Any]) -> str | None:
     detail = node.get("title_detail") or {}
-    return clean_text(node.get("title"), html="html" in (detail.get("type") or ""))
+    return plain_line(node.get("title"), html="html" in (detail.get("type") or ""))
 
 
 def _author(item: Mapping[str, Any]) -> str | None:
     names = (author.get("name") or author.get("email") for author in item.get("authors") or ())
-    found = unique(clean_text(name) for name in names)
-    return ", ".join(found) if found else clean_text(item.get("author"))
+    found = unique(plain_line(name) for name in names)
+    return ", ".join(found) if found else plain_line(item.get("author"))
 
 
 def _content(contents: Iterable[Mapping[str, Any]]) -> str | None:

@@ -16,12 +16,13 @@ from ingest.extract.article import ExtractionError, NotHTML, PageOptions, extrac
 from ingest.extract.fragment import extract_fragment
 from ingest.fetch import FetchError, ShuttingDown
 from ingest.model import Entry, Extracted
-from ingest.normalize import build_article, canonical_url, entry_key
+from ingest.normalize import build_article, entry_key
 from ingest.ops.logs import describe
 from ingest.ops.workers import WorkerError
 from ingest.run.retry import MAX_ENTRY_ATTEMPTS, entry_failure_is_permanent
 from ingest.run.services import Services, fetch_policy
 from ingest.store import StoreError
+from ingest.text.urls import canonical_url
 
 log = structlog.get_logger("ingest.run.articles")
 

@@ -14,13 +14,13 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ingest.config import Config, ConfigError, FeedConfig, load_config
-from ingest.normalize import iso, parse_datetime
 from ingest.ops.metrics import Metrics
 from ingest.ops.monitor import start_monitor
 from ingest.ops.notify import Notifier
 from ingest.run.pipeline import PollResult, is_due, poll_feed, refresh_story_records
 from ingest.run.services import Services, feed_hosts, services
 from ingest.store import FeedState, Store, StoreError
+from ingest.text.dates import iso, parse_datetime
 
 log = structlog.get_logger("ingest.run.daemon")
 

@@ -15,7 +15,6 @@ from ingest.config import Config, FeedConfig
 from ingest.feeds import FeedError, parse_feed
 from ingest.fetch import FetchError, Response, ShuttingDown
 from ingest.model import FeedState, ParsedFeed
-from ingest.normalize import iso, parse_datetime
 from ingest.ops.logs import describe
 from ingest.ops.metrics import Metrics
 from ingest.ops.workers import WorkerError
@@ -25,6 +24,7 @@ from ingest.run.schedule import cache_lifetime, next_delay
 from ingest.run.services import Services, fetch_policy, services
 from ingest.store import Store, StoreError
 from ingest.stories.refresh import refresh_stories
+from ingest.text.dates import iso, parse_datetime
 
 log = structlog.get_logger("ingest.run.pipeline")
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from email.utils import parsedate_to_datetime
+
+from ingest.text.dates import HTTP, parse_datetime
 
 MAX_BACKOFF = 24 * 3600.0  # a failing feed is still tried at least daily, forever
 MAX_CACHE_HINT = 6 * 3600.0  # how far a server's freshness hint may push the next poll
@@ -63,11 +64,8 @@ def cache_lifetime(headers: Mapping[str, str], now: datetime) -> float | None:
 def _seconds_until(http_date: str | None, now: datetime) -> float | None:
     if not http_date:
         return None
-    try:
-        when = parsedate_to_datetime(http_date.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
+    when = parse_datetime(http_date, HTTP)
+    if when is None:
         return None
     seconds = (when - now).total_seconds()
     return seconds if seconds > 0 else None

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlite_utils import Database
 
 from ingest.model import Article, FeedState, Story
-from ingest.normalize import iso, parse_datetime
 from ingest.store.base import AmbiguousId, Store, StoreError
 from ingest.store.migrations import migrations
 from ingest.store.records import (
@@ -24,6 +23,7 @@ from ingest.store.records import (
     story_of,
     story_row,
 )
+from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
     from ingest.dedupe.assign import Placement

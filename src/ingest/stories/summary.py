@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.dedupe.clusters import content_terms
-from ingest.normalize import host_names, strip_site_name
+from ingest.text.names import bare_headline
 
 MAX_ARTICLES = 12  # the latest originals read for a summary; more adds cost, rarely news
 MAX_SENTENCES = 15  # read from the start of each article: leads carry the news
@@ -147,9 +147,7 @@ def article_summary(text: str, max_words: int = ARTICLE_SUMMARY_WORDS) -> str:
 
 def headline(member: Member) -> str:
     """The article's title without its site's name around it ("... - CBS News", "... | CNN")."""
-    title = " ".join(member.title.split())
-    names = [n for n in (member.site_name, member.source, *host_names(member.source)) if n]
-    return strip_site_name(title, names) if title else ""
+    return bare_headline(member.title, member.site_name, member.source)
 
 
 def split_sentences(text: str) -> list[str]:
