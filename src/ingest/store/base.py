@@ -11,7 +11,7 @@ import abc
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from ingest.model import Article, FeedState, Story
 
@@ -31,12 +31,23 @@ class AmbiguousId(LookupError):
 class Store(abc.ABC):
     """One connection to the database; the daemon's writes and the commands' reads go through here."""
 
+    # Backends by the scheme of the locations they open ("" for a file path); each registers itself
+    # by subclassing, and ingest.store imports them all, so the interface never imports a backend.
+    backends: ClassVar[dict[str, type[Store]]] = {}
+
+    def __init_subclass__(cls, scheme: str = "", **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        Store.backends[scheme] = cls
+
     @staticmethod
     def open(location: Path, *, create: bool = True) -> Store:
         """Open the database at `location` (created and migrated unless `create` is false)."""
-        from ingest.store.sqlite import SQLiteStore
+        return Store.backends[""].connect(location, create=create)
 
-        return SQLiteStore.open(location, create=create)
+    @classmethod
+    @abc.abstractmethod
+    def connect(cls, location: Path, *, create: bool = True) -> Store:
+        """This backend's store at `location`."""
 
     @abc.abstractmethod
     def close(self) -> None: ...

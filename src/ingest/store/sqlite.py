@@ -82,7 +82,7 @@ class SQLiteStore(Store):
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> SQLiteStore:  # type: ignore[override]
+    def connect(cls, path: Path, *, create: bool = True) -> SQLiteStore:
         """Open (and create, migrate) the database at `path`, in WAL mode."""
         if not create and not path.exists():
             raise StoreError(f"{path}: no such database (run `ingest --once` first)")
