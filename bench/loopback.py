@@ -14,7 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the loopback test server, the fixture finder and feed helpers
 
-from support.localsite import LocalSite  # noqa: E402
+from support.localsite import LocalSite
 
 MIB = 2**20
 FIRST_HOST = 2  # 127.0.0.2 on: 127.0.0.1 stays free for anything else running on the machine

@@ -83,22 +83,40 @@ def main() -> None:
         [
             ["plain trafilatura, 1 process", baseline, n / baseline, 1000 * baseline_cpu / n],
             ["ingest --once, whole tree", ours.wall, e2e_rate, 1000 * tree_cpu / n],
-            [f"ingest extract on CPU {args.cpu}, {n} pages", every.wall, n / every.wall, 1000 * _cpu(every) / n],
+            [
+                f"ingest extract on CPU {args.cpu}, {n} pages",
+                every.wall,
+                n / every.wall,
+                1000 * _cpu(every) / n,
+            ],
             [f"ingest extract on CPU {args.cpu}, 1 page", one.wall, None, 1000 * _cpu(one)],
-            ["  difference: ours on 1 CPU", every.wall - one.wall, pinned_rate,
-             1000 * (_cpu(every) - _cpu(one)) / (n - 1)],
+            [
+                "  difference: ours on 1 CPU",
+                every.wall - one.wall,
+                pinned_rate,
+                1000 * (_cpu(every) - _cpu(one)) / (n - 1),
+            ],
         ],
     )
     print()
     print(f"e2e / plain trafilatura, pages/s:                 {e2e_rate / (n / baseline):.2f}  (goal >= 1.2)")
-    print(f"pipeline efficiency, e2e / ({cores} cores x ours on 1 CPU): {e2e_rate / (cores * pinned_rate):.2f}  (goal >= 0.9)")
+    print(
+        f"pipeline efficiency, e2e / ({cores} cores x ours on 1 CPU): "
+        f"{e2e_rate / (cores * pinned_rate):.2f}  (goal >= 0.9)"
+    )
     print(f"CPU per page, ingest's tree / plain trafilatura:  {tree_cpu / baseline_cpu:.2f}")
-    print(f"peak of ingest's whole tree: RSS {ours.peak_rss / MIB:.0f} MiB, PSS {ours.peak_pss / MIB:.0f} MiB "
-          f"({ours.processes} processes)  (goal <= 350 MB)")
-    how = "getrusage, every descendant reaped" if ours.cpu is not None else "/proc samples only: a lower bound"
+    print(
+        f"peak of ingest's whole tree: RSS {ours.peak_rss / MIB:.0f} MiB, PSS {ours.peak_pss / MIB:.0f} MiB "
+        f"({ours.processes} processes)  (goal <= 350 MB)"
+    )
+    how = (
+        "getrusage, every descendant reaped" if ours.cpu is not None else "/proc samples only: a lower bound"
+    )
     print(f"tree CPU {tree_cpu:.1f} s ({how}; /proc samples {ours.cpu_sampled:.1f} s); usable cores {cores}")
-    print(f"requests served {served['requests']} (expected {served['expected']}); feeds ok {served['ok']}, "
-          f"failed {served['failed']}; pages extracted by `ingest extract`: {served['extracted']} of {n}")
+    print(
+        f"requests served {served['requests']} (expected {served['expected']}); feeds ok {served['ok']}, "
+        f"failed {served['failed']}; pages extracted by `ingest extract`: {served['extracted']} of {n}"
+    )
 
 
 def _run_ingest(tmp: Path, pages: list[bytes], feeds: int) -> tuple[Usage, dict[str, int]]:
@@ -115,14 +133,21 @@ def _run_ingest(tmp: Path, pages: list[bytes], feeds: int) -> tuple[Usage, dict[
         with open(tmp / "once.out", "w+") as out, open(tmp / "once.err", "w") as err:
             usage = run_tree(
                 ingest_command("--once", "--config", str(config)),
-                stdout=out, stderr=err, env=ingest_env(), text=True, timeout=GIVE_UP,
+                stdout=out,
+                stderr=err,
+                env=ingest_env(),
+                text=True,
+                timeout=GIVE_UP,
             )
             out.seek(0)
             ok, failed, stored = summary_counts(out.read())
         served = {"requests": requests_seen(sites), "expected": feeds + len(pages)}
     if usage.returncode != 0 or served["requests"] != served["expected"]:
-        print(f"warning: ingest exited {usage.returncode}; {served['requests']} requests, "
-              f"{served['expected']} expected (log: {tmp / 'once.err'})", file=sys.stderr)
+        print(
+            f"warning: ingest exited {usage.returncode}; {served['requests']} requests, "
+            f"{served['expected']} expected (log: {tmp / 'once.err'})",
+            file=sys.stderr,
+        )
     return usage, served | {"ok": ok, "failed": failed, "stored": stored}
 
 
@@ -141,7 +166,10 @@ def _run_pinned(tmp: Path, pages: list[bytes], cpu: int) -> tuple[Usage, Usage, 
             runs.append(
                 run_tree(
                     ingest_command("extract", *map(str, chosen)),
-                    stdout=out, stderr=subprocess.DEVNULL, env=ingest_env(), preexec_fn=pin_to(cpu),
+                    stdout=out,
+                    stderr=subprocess.DEVNULL,
+                    env=ingest_env(),
+                    preexec_fn=pin_to(cpu),
                     timeout=GIVE_UP,
                 )
             )
@@ -165,7 +193,9 @@ def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=200, help="fixture pages served (885: all of them)")
     parser.add_argument("--feeds", type=int, default=30, help="loopback sites, one feed each")
-    parser.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)), help="the CPU the pinned run uses")
+    parser.add_argument(
+        "--cpu", type=int, default=max(os.sched_getaffinity(0)), help="the CPU the pinned run uses"
+    )
     parser.add_argument("--fixtures", type=Path, default=None)
     args = parser.parse_args()
     if args.pages < 2:

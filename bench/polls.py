@@ -61,8 +61,10 @@ def main() -> None:
             rows.append(("bare aiohttp loop", bare, checks.expect(bare, answered, conditional=True)))
 
     n = len(urls)
-    print(f"{n:,} unchanged feeds on {args.hosts} loopback hosts; max_connections {args.max_connections}, "
-          f"max_per_host {args.max_per_host}, min_host_gap {args.min_host_gap}s; {args.rounds} round(s)")
+    print(
+        f"{n:,} unchanged feeds on {args.hosts} loopback hosts; max_connections {args.max_connections}, "
+        f"max_per_host {args.max_per_host}, min_host_gap {args.min_host_gap}s; {args.rounds} round(s)"
+    )
     table(
         ["run", "1st req s", "last req s", "exit s", "feeds/s", "CPU s", "RSS MiB"],
         [[name, first, last, u.wall, n / u.wall, u.cpu, u.peak_rss / MIB] for name, u, (first, last) in rows],
@@ -73,15 +75,24 @@ def main() -> None:
     by_last = [b_span[1] / a_span[1] for (_, _, a_span), (_, _, b_span) in pairs]
     ours = statistics.median(n / a.wall for (_, a, _), _ in pairs)
     bare = statistics.median(n / b.wall for _, (_, b, _) in pairs)
-    print(f"feeds/s, process start to exit: ingest {ours:,.0f}, bare loop {bare:,.0f}; ratio ingest/bare "
-          f"{statistics.median(by_exit):.2f} (rounds: {', '.join(f'{r:.2f}' for r in by_exit)})  (goal >= 0.9)")
-    print(f"the same, process start to the last request's arrival: ratio ingest/bare "
-          f"{statistics.median(by_last):.2f} (rounds: {', '.join(f'{r:.2f}' for r in by_last)})")
+    print(
+        f"feeds/s, process start to exit: ingest {ours:,.0f}, bare loop {bare:,.0f}; ratio ingest/bare "
+        f"{statistics.median(by_exit):.2f} (rounds: {', '.join(f'{r:.2f}' for r in by_exit)})  (goal >= 0.9)"
+    )
+    print(
+        f"the same, process start to the last request's arrival: ratio ingest/bare "
+        f"{statistics.median(by_last):.2f} (rounds: {', '.join(f'{r:.2f}' for r in by_last)})"
+    )
     startups = [a_span[0] for (_, _, a_span), _ in pairs]
-    print(f"ingest's start-up, process start to its first request's arrival: {statistics.median(startups):.2f} s"
-          f" (median; the bare loop's {statistics.median(b_span[0] for _, (_, _, b_span) in pairs):.2f} s)")
-    print(f"requests counted by the sites: {checks.total:,} (expected {checks.expected:,}); every run's "
-          f"requests one per feed, conditional after the first, each answered 304")
+    print(
+        "ingest's start-up, process start to its first request's arrival: "
+        f"{statistics.median(startups):.2f} s"
+        f" (median; the bare loop's {statistics.median(b_span[0] for _, (_, _, b_span) in pairs):.2f} s)"
+    )
+    print(
+        f"requests counted by the sites: {checks.total:,} (expected {checks.expected:,}); every run's "
+        f"requests one per feed, conditional after the first, each answered 304"
+    )
 
 
 class Checks:
@@ -125,10 +136,14 @@ def _ingest(config: Path, folder: Path) -> tuple[Usage, int]:
     with open(folder / "out", "w+") as out, open(folder / "err", "w+") as err:
         usage = run_tree(
             ingest_command("--once", "--config", str(config), "--log-format", "json"),
-            stdout=out, stderr=err, env=ingest_env(), text=True, timeout=GIVE_UP,
+            stdout=out,
+            stderr=err,
+            env=ingest_env(),
+            text=True,
+            timeout=GIVE_UP,
         )
         out.seek(0), err.seek(0)
-        ok, failed, _ = summary_counts(out.read())
+        _, failed, _ = summary_counts(out.read())
         not_modified = sum(e["event"] == "feed_not_modified" for e in events(err.read()))
     if failed:
         sys.exit(f"{failed} feeds failed; see {folder / 'err'}")

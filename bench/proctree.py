@@ -137,7 +137,8 @@ def run_tree(
 def watch_memory(proc: subprocess.Popen) -> int:
     """Sample the resident memory of `proc` and its descendants until it exits; the highest sum, in bytes.
 
-    RSS counts pages shared between processes (the fork server's libraries) once per process: an upper bound."""
+    RSS counts pages shared between processes (the fork server's libraries) once per process: an upper
+    bound. Kept for bench/hostile.py; `run_tree` measures more."""
     become_subreaper()
     watch = TreeWatch(proc.pid).start()
     proc.wait()

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
+from typing import Self
 
 from loopback import MIB, ingest_command, ingest_env, loopback_sites, requests_seen, summary_counts, table
 from proctree import TreeWatch, Usage, become_subreaper, reap_descendants, run_tree
@@ -123,7 +124,9 @@ class Generator:
         return articles
 
     def _event(self, at: datetime) -> Event:
-        return Event(tuple(self.rng.sample(self.names, 4)), tuple(self.rng.sample(self.vocabulary[2000:], 8)), at)
+        return Event(
+            tuple(self.rng.sample(self.names, 4)), tuple(self.rng.sample(self.vocabulary[2000:], 8)), at
+        )
 
     def _article(self, e: int, when: datetime) -> Synthetic:
         self.count += 1
@@ -157,7 +160,11 @@ def record(item: Synthetic, fetched: datetime | None = None) -> Article:
     entry = Entry(guid=item.url, link=item.url, title=item.title, published=item.published)
     extracted = Extracted(text=item.text, title=item.title)
     return build_article(
-        entry=entry, feed_url=FEED, feed_tags=(), url=item.url, extracted=extracted,
+        entry=entry,
+        feed_url=FEED,
+        feed_tags=(),
+        url=item.url,
+        extracted=extracted,
         fetched_at=fetched or item.published,
     )
 
@@ -179,7 +186,9 @@ def feed(items: list[tuple[str, Synthetic]]) -> str:
         f"<pubDate>{a.published.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
         for u, a in reversed(items)
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>synthetic</title>{entries}</channel></rss>'
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>synthetic</title>{entries}</channel></rss>'
+    )
 
 
 # -- building a database --------------------------------------------------------------------------
@@ -255,7 +264,9 @@ def measure(size: int, args: argparse.Namespace, site: LocalSite, tmp: Path) -> 
     store = Store.open(db, create=False)
     try:
         started = time.perf_counter()
-        deduper = Deduper.rebuild(list(store.fingerprints()), store.recent_articles(REPLAY_DAYS, datetime.now(UTC)))
+        deduper = Deduper.rebuild(
+            list(store.fingerprints()), store.recent_articles(REPLAY_DAYS, datetime.now(UTC))
+        )
         result.rebuild_s = time.perf_counter() - started
     finally:
         store.close()
@@ -270,21 +281,27 @@ def measure(size: int, args: argparse.Namespace, site: LocalSite, tmp: Path) -> 
 
 
 def _settled(site: LocalSite, db: Path, tmp: Path) -> None:
-    """Run `ingest --once` over a feed with no entries: every story record written, as the daemon keeps them."""
+    """`ingest --once` over a feed with no entries: every story record written, as the daemon keeps them."""
     site.add("/feed/empty.xml", feed([]), "application/rss+xml")
     _once(site, "/feed/empty.xml", db, tmp, 0)
 
 
 def _once(site: LocalSite, path: str, db: Path, tmp: Path, expected: int) -> tuple[Usage, str]:
     config = tmp / "feeds.yaml"
-    config.write_text(f"min_host_gap: 0s\nfeeds:\n  - url: {site.url(path)}\n    max_entries: {max(expected, 1)}\n")
+    config.write_text(
+        f"min_host_gap: 0s\nfeeds:\n  - url: {site.url(path)}\n    max_entries: {max(expected, 1)}\n"
+    )
     with open(tmp / "out", "w+") as out, open(tmp / "err", "w+") as err:
         usage = run_tree(
             ingest_command("--once", "--config", str(config), "--db", str(db), "--log-format", "json"),
-            stdout=out, stderr=err, env=ingest_env(), text=True, timeout=GIVE_UP,
+            stdout=out,
+            stderr=err,
+            env=ingest_env(),
+            text=True,
+            timeout=GIVE_UP,
         )
         out.seek(0), err.seek(0)
-        ok, failed, stored = summary_counts(out.read())
+        _, _, stored = summary_counts(out.read())
         log = err.read()
     if usage.returncode != 0 or stored != expected:
         sys.exit(f"ingest --once exited {usage.returncode} and stored {stored} of {expected} new articles")
@@ -296,27 +313,55 @@ def report(sizes: list[Size], args: argparse.Namespace) -> None:
     rows = []
     for s in sizes:
         median, p95 = statistics.median(s.place_ms), statistics.quantiles(s.place_ms, n=20)[-1]
-        rows.append([
-            f"{s.articles:,} stored", s.build_s, s.megabytes, s.once.peak_rss / MIB, s.once.peak_pss / MIB,
-            s.once.peak_rss / base.once.peak_rss, s.load_s, s.rebuild_s, median, p95,
-            median / statistics.median(base.place_ms),
-        ])
-    print(f"synthetic articles of ~{args.words} words over {args.days:g} days, {args.copies:.0%} copies; "
-          f"`ingest --once` over {args.new} new pages; {args.timed} placements timed in this process")
-    table(
-        ["database", "build s", "DB MB", "RSS MiB", "PSS MiB", "RSS ratio", "load s", "rebuild s",
-         "place ms", "p95 ms", "ms ratio"],
-        rows, first=16, width=10,
+        rows.append(
+            [
+                f"{s.articles:,} stored",
+                s.build_s,
+                s.megabytes,
+                s.once.peak_rss / MIB,
+                s.once.peak_pss / MIB,
+                s.once.peak_rss / base.once.peak_rss,
+                s.load_s,
+                s.rebuild_s,
+                median,
+                p95,
+                median / statistics.median(base.place_ms),
+            ]
+        )
+    print(
+        f"synthetic articles of ~{args.words} words over {args.days:g} days, {args.copies:.0%} copies; "
+        f"`ingest --once` over {args.new} new pages; {args.timed} placements timed in this process"
     )
-    print("RSS/PSS: peak of ingest --once's whole tree; load s: its deduper_loaded; rebuild s, place ms (median),"
-          " p95 ms: in this process; ratios against the empty database.  (goal: RSS <= 350 MB at 10,000)")
+    table(
+        [
+            "database",
+            "build s",
+            "DB MB",
+            "RSS MiB",
+            "PSS MiB",
+            "RSS ratio",
+            "load s",
+            "rebuild s",
+            "place ms",
+            "p95 ms",
+            "ms ratio",
+        ],
+        rows,
+        first=16,
+        width=10,
+    )
+    print(
+        "RSS/PSS: peak of ingest --once's whole tree; load s: its deduper_loaded; "
+        "rebuild s, place ms (median),"
+        " p95 ms: in this process; ratios against the empty database.  (goal: RSS <= 350 MB at 10,000)"
+    )
 
 
 # -- the soak -----------------------------------------------------------------------------------------
 
 
 class Churn:
-    """Feeds on loopback sites that gain a new article every `every` seconds each, staggered, until stopped."""
+    """Feeds on loopback sites, each gaining a new article every `every` seconds, staggered, until stopped."""
 
     KEEP = 10  # items a feed lists
 
@@ -331,7 +376,7 @@ class Churn:
             for _ in range(3):
                 self._grow(f)
 
-    def __enter__(self) -> Churn:
+    def __enter__(self) -> Self:
         self._started = time.monotonic()
         self._thread.start()
         return self
@@ -376,7 +421,11 @@ def soak(args: argparse.Namespace, tmp: Path) -> None:
             started = time.monotonic()
             proc = subprocess.Popen(
                 ingest_command("--config", str(config), "--log-format", "json"),
-                stdout=out, stderr=err, env=ingest_env(), text=True, start_new_session=True,
+                stdout=out,
+                stderr=err,
+                env=ingest_env(),
+                text=True,
+                start_new_session=True,
             )
             watch = TreeWatch(proc.pid)
             while (elapsed := time.monotonic() - started) < args.soak and proc.poll() is None:
@@ -398,26 +447,44 @@ def soak(args: argparse.Namespace, tmp: Path) -> None:
 
 
 def _soak_report(
-    args: argparse.Namespace, samples: list[tuple[float, int, int]], log: list[dict], code: object,
-    added: int, requests: int,
+    args: argparse.Namespace,
+    samples: list[tuple[float, int, int]],
+    log: list[dict],
+    code: object,
+    added: int,
+    requests: int,
 ) -> None:
     settle = min(60.0, args.soak / 2)
     steady = [s for s in samples if s[0] >= settle]
     hours = [t / 3600 for t, _, _ in steady]
-    print(f"\nsoak: the daemon for {args.soak:g} s, {args.soak_feeds} feeds on {args.soak_hosts} loopback hosts, "
-          f"interval 2 s, a new article per feed every {args.churn:g} s; RSS sampled every {args.sample:g} s")
+    print(
+        f"\nsoak: the daemon for {args.soak:g} s, {args.soak_feeds} feeds on {args.soak_hosts} "
+        "loopback hosts, "
+        f"interval 2 s, a new article per feed every {args.churn:g} s; RSS sampled every {args.sample:g} s"
+    )
     rows = []
     for name, column in (("RSS", 1), ("PSS", 2)):
         values = [s[column] / MIB for s in steady]
         slope = statistics.linear_regression(hours, values).slope if len(steady) > 1 else None
-        rows.append([f"{name} of the whole tree", steady[0][column] / MIB, steady[-1][column] / MIB,
-                     max(s[column] for s in samples) / MIB, slope])
+        rows.append(
+            [
+                f"{name} of the whole tree",
+                steady[0][column] / MIB,
+                steady[-1][column] / MIB,
+                max(s[column] for s in samples) / MIB,
+                slope,
+            ]
+        )
     table([f"MiB (from {settle:.0f} s on)", "start", "end", "peak", "MiB/hour"], rows, first=28)
-    count = {name: sum(e["event"] == name for e in log) for name in ("article_stored", "feed_polled",
-                                                                      "feed_not_modified", "feed_failed")}
-    print(f"articles published {added:,}, stored {count['article_stored']:,}; polls: {count['feed_polled']:,} "
-          f"changed, {count['feed_not_modified']:,} not modified, {count['feed_failed']:,} failed; "
-          f"requests served {requests:,}")
+    count = {
+        name: sum(e["event"] == name for e in log)
+        for name in ("article_stored", "feed_polled", "feed_not_modified", "feed_failed")
+    }
+    print(
+        f"articles published {added:,}, stored {count['article_stored']:,}; polls: {count['feed_polled']:,} "
+        f"changed, {count['feed_not_modified']:,} not modified, {count['feed_failed']:,} failed; "
+        f"requests served {requests:,}"
+    )
     print(f"exit status after SIGTERM: {code}" + ("" if code == 0 else "  <-- expected 0"))
 
 
@@ -436,16 +503,27 @@ def main() -> None:
 
 def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000],
-                        help="stored articles to measure at, besides the empty database (none: soak only)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=[10_000],
+        help="stored articles to measure at, besides the empty database (none: soak only)",
+    )
     parser.add_argument("--large", action="store_true", help="also 100,000 stored articles")
-    parser.add_argument("--keep", type=Path, help="keep built databases in this folder and reuse them (their articles keep the dates of their build)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep built databases in this folder and reuse them (their articles keep their build's dates)",
+    )
     parser.add_argument("--days", type=float, default=180.0, help="the stored articles' publication span")
     parser.add_argument("--words", type=int, default=250, help="words in a synthetic article")
     parser.add_argument("--copies", type=float, default=0.05, help="share of articles copying an earlier one")
     parser.add_argument("--new", type=int, default=5, help="new pages in the measured ingest --once")
     parser.add_argument("--timed", type=int, default=500, help="placements timed in this process")
-    parser.add_argument("--soak", type=float, default=0, metavar="SECONDS", help="run the daemon soak this long")
+    parser.add_argument(
+        "--soak", type=float, default=0, metavar="SECONDS", help="run the daemon soak this long"
+    )
     parser.add_argument("--soak-feeds", type=int, default=50)
     parser.add_argument("--soak-hosts", type=int, default=10)
     parser.add_argument("--churn", type=float, default=20.0, help="seconds between a feed's new articles")
