@@ -9,12 +9,16 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+from proctree import Usage, run_tree  # beside this module
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the loopback test server, the fixture finder and feed helpers
 
 from support.localsite import LocalSite
+from support.longimport import events
 
 MIB = 2**20
 FIRST_HOST = 2  # 127.0.0.2 on: 127.0.0.1 stays free for anything else running on the machine
@@ -43,13 +47,39 @@ def ingest_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
 
 
-def summary_counts(stdout: str) -> tuple[int, int, int]:
-    """(feeds ok, feeds failed, articles new) from the last line `ingest --once` prints."""
+@dataclass
+class Once:
+    """One `ingest --once`: what its process tree used, its summary line's counts, its JSON log events."""
+
+    usage: Usage
+    ok: int
+    failed: int
+    new: int
+    log: list[dict]
+
+    def count(self, event: str) -> int:
+        return sum(e["event"] == event for e in self.log)
+
+
+def run_once(config: Path, folder: Path, *args: str, timeout: float = 3600.0) -> Once:
+    """`ingest --once --config CONFIG ARGS` with JSON logs, measured by proctree.run_tree; its output goes
+    through files in `folder`, so that no pipe fills up."""
+    with open(folder / "once.out", "w+") as out, open(folder / "once.err", "w+") as err:
+        usage = run_tree(
+            ingest_command("--once", "--config", str(config), "--log-format", "json", *args),
+            stdout=out,
+            stderr=err,
+            env=ingest_env(),
+            text=True,
+            timeout=timeout,
+        )
+        out.seek(0), err.seek(0)
+        stdout, log = out.read(), events(err.read())
     found = re.search(r"(\d+) feeds ok, (\d+) failed; (\d+) articles new", stdout)
     if found is None:
-        raise RuntimeError(f"no summary line in ingest's output: {stdout[-500:]!r}")
+        raise RuntimeError(f"ingest exited {usage.returncode} without its summary; see {folder / 'once.err'}")
     ok, failed, new = map(int, found.groups())
-    return ok, failed, new
+    return Once(usage, ok, failed, new, log)
 
 
 def pin_to(cpu: int):

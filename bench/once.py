@@ -39,7 +39,7 @@ from loopback import (  # beside this script
     loopback_sites,
     pin_to,
     requests_seen,
-    summary_counts,
+    run_once,
     table,
     usable_cores,
 )
@@ -130,25 +130,15 @@ def _run_ingest(tmp: Path, pages: list[bytes], feeds: int) -> tuple[Usage, dict[
             lines += [f"  - url: {url}", f"    max_entries: {len(links)}"]
         config = tmp / "feeds.yaml"
         config.write_text("\n".join(lines) + "\n")
-        with open(tmp / "once.out", "w+") as out, open(tmp / "once.err", "w") as err:
-            usage = run_tree(
-                ingest_command("--once", "--config", str(config)),
-                stdout=out,
-                stderr=err,
-                env=ingest_env(),
-                text=True,
-                timeout=GIVE_UP,
-            )
-            out.seek(0)
-            ok, failed, stored = summary_counts(out.read())
+        once = run_once(config, tmp, timeout=GIVE_UP)
         served = {"requests": requests_seen(sites), "expected": feeds + len(pages)}
-    if usage.returncode != 0 or served["requests"] != served["expected"]:
+    if once.usage.returncode != 0 or served["requests"] != served["expected"]:
         print(
-            f"warning: ingest exited {usage.returncode}; {served['requests']} requests, "
-            f"{served['expected']} expected (log: {tmp / 'once.err'})",
+            f"warning: ingest exited {once.usage.returncode}; {served['requests']} requests, "
+            f"{served['expected']} expected",
             file=sys.stderr,
         )
-    return usage, served | {"ok": ok, "failed": failed, "stored": stored}
+    return once.usage, served | {"ok": once.ok, "failed": once.failed, "stored": once.new}
 
 
 def _run_pinned(tmp: Path, pages: list[bytes], cpu: int) -> tuple[Usage, Usage, int]:

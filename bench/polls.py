@@ -27,14 +27,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from loopback import MIB, ingest_command, ingest_env, loopback_sites, requests_seen, summary_counts, table
+from loopback import MIB, loopback_sites, requests_seen, run_once, table
 from proctree import Usage, run_tree
 
 from ingest import defaults
 from ingest.run.pipeline import FEED_ACCEPT
 from ingest.store import Store
 from support.localsite import LocalSite
-from support.longimport import events
 
 GIVE_UP = 900.0  # seconds: one run this long is a hang, killed
 BARE = Path(__file__).resolve().with_name("polls_bare.py")
@@ -133,21 +132,10 @@ class Checks:
 
 def _ingest(config: Path, folder: Path) -> tuple[Usage, int]:
     """One `ingest --once`; its usage and how many feeds it logged as not modified."""
-    with open(folder / "out", "w+") as out, open(folder / "err", "w+") as err:
-        usage = run_tree(
-            ingest_command("--once", "--config", str(config), "--log-format", "json"),
-            stdout=out,
-            stderr=err,
-            env=ingest_env(),
-            text=True,
-            timeout=GIVE_UP,
-        )
-        out.seek(0), err.seek(0)
-        _, failed, _ = summary_counts(out.read())
-        not_modified = sum(e["event"] == "feed_not_modified" for e in events(err.read()))
-    if failed:
-        sys.exit(f"{failed} feeds failed; see {folder / 'err'}")
-    return usage, not_modified
+    once = run_once(config, folder, timeout=GIVE_UP)
+    if once.failed:
+        sys.exit(f"{once.failed} feeds failed; see {folder / 'once.err'}")
+    return once.usage, once.count("feed_not_modified")
 
 
 def _bare_job(folder: Path, urls: list[str], args: argparse.Namespace) -> Path:

@@ -43,8 +43,8 @@ from html import escape
 from pathlib import Path
 from typing import Self
 
-from loopback import MIB, ingest_command, ingest_env, loopback_sites, requests_seen, summary_counts, table
-from proctree import TreeWatch, Usage, become_subreaper, reap_descendants, run_tree
+from loopback import MIB, Once, ingest_command, ingest_env, loopback_sites, requests_seen, run_once, table
+from proctree import TreeWatch, Usage, become_subreaper, reap_descendants
 
 from ingest.dedupe.assign import REPLAY_DAYS, Deduper
 from ingest.dedupe.shingles import sketch
@@ -52,7 +52,6 @@ from ingest.model import Article, Entry, Extracted
 from ingest.normalize import build_article
 from ingest.store import Store
 from support.localsite import LocalSite
-from support.longimport import events
 
 GIVE_UP = 3600.0  # seconds: one `ingest --once` this long is a hang, killed
 FEED = "https://synthetic.test/feed.xml"  # the stored articles' feed: never fetched
@@ -258,8 +257,9 @@ def measure(size: int, args: argparse.Namespace, site: LocalSite, tmp: Path) -> 
     new = generator.fresh(args.new, datetime.now(UTC))
     links = [site.add(f"/new/{size}/{i}.html", page(item)) for i, item in enumerate(new)]
     site.add(f"/feed/{size}.xml", feed(list(zip(links, new, strict=True))), "application/rss+xml")
-    result.once, log = _once(site, f"/feed/{size}.xml", db, tmp, args.new)
-    result.load_s = next(e["seconds"] for e in events(log, "deduper_loaded"))
+    once = _once(site, f"/feed/{size}.xml", db, tmp, args.new)
+    result.once = once.usage
+    result.load_s = next(e["seconds"] for e in once.log if e["event"] == "deduper_loaded")
 
     store = Store.open(db, create=False)
     try:
@@ -286,26 +286,17 @@ def _settled(site: LocalSite, db: Path, tmp: Path) -> None:
     _once(site, "/feed/empty.xml", db, tmp, 0)
 
 
-def _once(site: LocalSite, path: str, db: Path, tmp: Path, expected: int) -> tuple[Usage, str]:
+def _once(site: LocalSite, path: str, db: Path, tmp: Path, expected: int) -> Once:
     config = tmp / "feeds.yaml"
     config.write_text(
         f"min_host_gap: 0s\nfeeds:\n  - url: {site.url(path)}\n    max_entries: {max(expected, 1)}\n"
     )
-    with open(tmp / "out", "w+") as out, open(tmp / "err", "w+") as err:
-        usage = run_tree(
-            ingest_command("--once", "--config", str(config), "--db", str(db), "--log-format", "json"),
-            stdout=out,
-            stderr=err,
-            env=ingest_env(),
-            text=True,
-            timeout=GIVE_UP,
+    once = run_once(config, tmp, "--db", str(db), timeout=GIVE_UP)
+    if once.usage.returncode != 0 or once.new != expected:
+        sys.exit(
+            f"ingest --once exited {once.usage.returncode} and stored {once.new} of {expected} new articles"
         )
-        out.seek(0), err.seek(0)
-        _, _, stored = summary_counts(out.read())
-        log = err.read()
-    if usage.returncode != 0 or stored != expected:
-        sys.exit(f"ingest --once exited {usage.returncode} and stored {stored} of {expected} new articles")
-    return usage, log
+    return once
 
 
 def report(sizes: list[Size], args: argparse.Namespace) -> None:
