@@ -112,7 +112,10 @@ def main() -> None:
     how = (
         "getrusage, every descendant reaped" if ours.cpu is not None else "/proc samples only: a lower bound"
     )
-    print(f"tree CPU {tree_cpu:.1f} s ({how}; /proc samples {ours.cpu_sampled:.1f} s); usable cores {cores}")
+    print(
+        f"tree CPU {tree_cpu:.1f} s ({how}; /proc samples {ours.cpu_sampled:.1f} s): "
+        f"{tree_cpu / (ours.wall * cores):.0%} of {cores} usable cores over the run"
+    )
     print(
         f"requests served {served['requests']} (expected {served['expected']}); feeds ok {served['ok']}, "
         f"failed {served['failed']}; pages extracted by `ingest extract`: {served['extracted']} of {n}"
