@@ -115,7 +115,7 @@ async def test_the_extraction_deadline_kills_a_slow_extraction(site: LocalSite, 
     logged = assert_page_failed(
         await poll_page(site, tmp_path, "/slow.html", parse_timeout=0.5), "deadline"
     )
-    assert "extract_page ran past its 0.5s deadline" in logged["error"]  # the worker call, named
+    assert "build_article_job ran past its 0.5s deadline" in logged["error"]  # the worker call, named
 
 
 # -- what is not an HTML page -------------------------------------------------------------------

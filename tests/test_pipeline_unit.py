@@ -25,7 +25,7 @@ from ingest.fetch import Fetcher, FetchError, Request
 from ingest.ops.workers import WorkerTimeout
 from ingest.run.articles import HTML_TYPES
 from ingest.run.pipeline import PollResult, poll_feed
-from ingest.run.services import Services
+from ingest.run.services import DeduperLoader, Services
 from ingest.store import Store
 from ingest.stories.refresh import refresh_stories
 from support.localsite import page_html, page_index
@@ -66,7 +66,7 @@ async def svc(web: TableTransport, tmp_path: Path) -> AsyncIterator[Services]:
     store = Store.open(tmp_path / "x.db")
     try:
         async with Fetcher(user_agent="ingest-tests", transport=web) as fetcher:
-            yield Services(store, fetcher, InlinePool(), Deduper())
+            yield Services(store, fetcher, InlinePool(), DeduperLoader(store, Deduper()), asyncio.Semaphore(4))
     finally:
         store.close()
 
@@ -127,9 +127,9 @@ async def test_a_feed_and_its_pages_become_articles(
         assert request.headers["Accept"].split(",")[0] in HTML_TYPES
     assert web.hits(FEED)[0].headers["Accept"].startswith(RSS)
     assert svc.store.feed_state(FEED).etag == '"v1"'
-    # The CPU-heavy steps went to the pool: one feed parse, one extraction per page.
-    assert sorted(set(svc.pool.calls)) == ["extract_page", "parse_feed", "sketch"]
-    assert svc.pool.calls.count("extract_page") == 3
+    # The CPU-heavy steps went to the pool: one feed parse, one job per page (extraction, record, sketch).
+    assert sorted(set(svc.pool.calls)) == ["build_article_job", "parse_feed_job"]
+    assert svc.pool.calls.count("build_article_job") == 3
 
 
 async def test_a_304_answers_the_stored_validators_and_nothing_is_parsed(
@@ -150,7 +150,7 @@ async def test_a_304_answers_the_stored_validators_and_nothing_is_parsed(
     assert (result.ok, result.status, result.stored) == (True, 304, 0)
     sent = web.hits(FEED)[-1].headers
     assert (sent["If-None-Match"], sent["If-Modified-Since"]) == ('"v1"', "Wed, 21 Oct 2015 07:28:00 GMT")
-    assert svc.pool.calls.count("parse_feed") == 1
+    assert svc.pool.calls.count("parse_feed_job") == 1
     assert stored_urls(svc) == set(first)
     assert all(not web.hits(url) for url in second)
 

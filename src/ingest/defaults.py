@@ -4,6 +4,8 @@ these names (the README's feeds.yaml table lists them for people). Change a defa
 
 from __future__ import annotations
 
+import os
+
 from ingest import __version__
 
 # -- per feed (feeds.yaml `defaults:` or a feed's own keys) -----------------------------------------
@@ -26,3 +28,16 @@ MIN_HOST_GAP = 1.0  # seconds between the starts of two requests to one host
 SHUTDOWN_GRACE = 20.0  # seconds in-flight work may take to finish on SIGTERM
 USER_AGENT = f"ingest/{__version__} (news ingestion daemon)"
 SUMMARIZER_TIMEOUT = 60.0  # one request to the summarising model, the answer included
+# Pages fetched and waiting for a worker, per worker: enough that a worker never waits for a fetch, few
+# enough that memory does not grow with the size of an import.
+PAGES_PER_WORKER = 3
+# Seconds between two refreshes of story records while articles arrive (each stale story is summarised
+# again): records stay minutes fresh at most, and a story growing by an article a second costs one
+# summary per gap, not one per article.
+STORY_REFRESH_GAP = 5.0
+
+
+def workers() -> int:
+    """Worker processes unless feeds.yaml says: one per core this process may run on (its affinity,
+    which a container or `taskset` may narrow below the machine's count)."""
+    return len(os.sched_getaffinity(0))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ingest import defaults
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -48,6 +50,17 @@ class Extracted:
     image_url: str | None = None
     image_caption: str | None = None
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageOptions:
+    """How to read one page, as its feed's settings say: what a worker call carries besides the HTML."""
+
+    url: str | None = None  # where it was fetched from, after redirects
+    content_type: str | None = None  # the HTTP header, for the charset
+    remove: tuple[str, ...] = ()  # CSS selectors of furniture to drop, on top of the generic clean-up
+    body: str | None = None  # CSS selector of the article's element
+    max_elements: int = defaults.MAX_ELEMENTS
 
 
 @dataclass(slots=True)

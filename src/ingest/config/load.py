@@ -73,6 +73,7 @@ _TOP_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "min_host_gap": _field(_duration(0.0)),
     "shutdown_grace": _field(_duration(0.0)),
     "listen": _field(parse_listen),
+    "workers": _field(_int(1)),
 }
 _TOP_KEYS = {"database", "defaults", "feeds", "summarizer", *_TOP_FIELDS}
 

@@ -62,5 +62,6 @@ class Config:
     user_agent: str = defaults.USER_AGENT
     min_host_gap: float = defaults.MIN_HOST_GAP
     shutdown_grace: float = defaults.SHUTDOWN_GRACE
+    workers: int | None = None  # extraction worker processes; None: defaults.workers(), the usable cores
     listen: tuple[str, int] | None = None  # where /healthz and /metrics are served, if anywhere
     summarizer: SummarizerConfig | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import trafilatura
 from lxml import etree
@@ -16,36 +15,18 @@ from ingest import defaults
 from ingest.extract.bounds import too_many_elements
 from ingest.extract.container import container_blocks
 from ingest.extract.decode import decode_html
+from ingest.extract.errors import ExtractionError
 from ingest.extract.lines import drop_boilerplate
 from ingest.extract.metadata import read_metadata, read_page
 from ingest.extract.prune import prune, shield_tables
 from ingest.extract.recover import recover, restore_headings
-from ingest.model import Extracted
+from ingest.model import Extracted, PageOptions
 
 # A first pass that holds less than this share of the page's prose may have lost part of the article;
 # only then is the wider pass worth its cost (on the dev pages: one page in four, 95% of the gain).
 _RECOVER_BELOW = 0.85
 # Below this share even after the wider pass, the article's container is read directly (13 dev pages).
 _RESCUE_BELOW = 0.3
-
-
-class ExtractionError(Exception):
-    """The document holds no article text that can be extracted."""
-
-
-class NotHTML(ExtractionError):
-    """The linked page is not an HTML document."""
-
-
-@dataclass(frozen=True, slots=True)
-class PageOptions:
-    """How to read one page, as its feed's settings say: what a worker call carries besides the HTML."""
-
-    url: str | None = None  # where it was fetched from, after redirects
-    content_type: str | None = None  # the HTTP header, for the charset
-    remove: tuple[str, ...] = ()
-    body: str | None = None
-    max_elements: int = defaults.MAX_ELEMENTS
 
 
 def extract_page(html: bytes | str, options: PageOptions) -> Extracted:

@@ -7,7 +7,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from ingest.extract.article import ExtractionError
+from ingest.extract.errors import ExtractionError
 from ingest.model import Extracted
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button", "svg")

@@ -17,7 +17,7 @@ from ingest.config import Config, ConfigError, FeedConfig, load_config
 from ingest.ops.metrics import Metrics
 from ingest.ops.monitor import start_monitor
 from ingest.ops.notify import Notifier
-from ingest.run.pipeline import PollResult, is_due, poll_feed, refresh_story_records
+from ingest.run.pipeline import PollResult, is_due, keep_stories_fresh, poll_feed
 from ingest.run.services import Services, feed_hosts, services
 from ingest.store import FeedState, Store, StoreError
 from ingest.text.dates import iso, parse_datetime
@@ -27,6 +27,7 @@ log = structlog.get_logger("ingest.run.daemon")
 # Settings a reload cannot change under a running process; they wait for a restart.
 RESTART_ONLY = (
     "database", "max_connections", "max_per_host", "user_agent", "min_host_gap", "listen", "summarizer",
+    "workers",
 )
 # Feeds due at start-up are spread out rather than polled at once: half a second per due feed,
 # at most a minute, and at most a tenth of the feed's interval.
@@ -48,7 +49,6 @@ class Daemon:
         self._failing: set[str] = set()
         self._stored = 0
         self._stop = asyncio.Event()
-        self._stories_changed = asyncio.Event()
         self._svc: Services | None = None
         self._scheduler: AsyncIOScheduler | None = None
 
@@ -73,8 +73,8 @@ class Daemon:
             for feed in self._feeds.values():
                 self._schedule_by(feed, states[feed.url], spread=min(due * SPREAD_PER_FEED_S, SPREAD_CAP_S))
             watchdog = asyncio.create_task(self._notifier.keep_watchdog_fed())
-            self._stories_changed.set()  # records a previous run left stale
-            summaries = asyncio.create_task(self._keep_stories_fresh())
+            svc.stories_changed.set()  # records a previous run left stale
+            summaries = asyncio.create_task(keep_stories_fresh(svc))
             self._update_gauges()
             self._notifier.send("READY=1", "STATUS=" + self._status())
             log.info("daemon_started", feeds=len(self._feeds), listen=self._config.listen)
@@ -201,19 +201,9 @@ class Daemon:
         log.error("store_failed", feed=feed.name, url=feed.url, error=str(exc), retry_at=iso(retry))
         return PollResult(feed, ok=False, error=str(exc), next_poll=retry)
 
-    async def _keep_stories_fresh(self) -> None:
-        """Rewrite stale story records after polls that stored articles, one refresh at a time."""
-        assert self._svc is not None
-        while True:
-            await self._stories_changed.wait()
-            self._stories_changed.clear()
-            await refresh_story_records(self._svc)
-
     def _after(self, result: PollResult) -> None:
         url = result.feed.url
         self._stored += result.stored
-        if result.stored:
-            self._stories_changed.set()
         if result.ok:
             self._failing.discard(url)
         else:

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from structlog.contextvars import bound_contextvars
 
+from ingest import defaults
 from ingest.config import Config, FeedConfig
-from ingest.feeds import FeedError, parse_feed
+from ingest.feeds import FeedError
 from ingest.fetch import FetchError, Response, ShuttingDown
 from ingest.model import FeedState, ParsedFeed
 from ingest.ops.logs import describe
 from ingest.ops.metrics import Metrics
 from ingest.ops.workers import WorkerError
 from ingest.run.articles import Outcome, store_new_entries
+from ingest.run.jobs import parse_feed_job
 from ingest.run.retry import feed_retry
 from ingest.run.schedule import cache_lifetime, next_delay
 from ingest.run.services import Services, fetch_policy, services
@@ -56,9 +59,37 @@ async def run_once(
     now = _now()
     feeds = [feed for feed in config.feeds if not due_only or is_due(store.feed_state(feed.url), now)]
     async with services(config, store, metrics) as svc:
-        results = list(await asyncio.gather(*(poll_feed(svc, feed) for feed in feeds)))
-        await refresh_story_records(svc)
+        stop = asyncio.Event()
+        refresher = asyncio.create_task(keep_stories_fresh(svc, stop))
+        try:
+            results = list(await asyncio.gather(*(poll_feed(svc, feed) for feed in feeds)))
+        finally:
+            stop.set()
+            await refresher
+        await refresh_story_records(svc)  # what joined since the last refresh
         return results
+
+
+async def keep_stories_fresh(svc: Services, stop: asyncio.Event | None = None) -> None:
+    """Rewrite stale story records while articles arrive, beside extraction rather than after it: a
+    refresh whenever articles were stored, at most one every STORY_REFRESH_GAP seconds (a growing story
+    is summarised again each time), until `stop` (for ever, without one); a refresh under way finishes."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        await _first_of(svc.stories_changed.wait(), stop.wait())
+        if svc.stories_changed.is_set():
+            svc.stories_changed.clear()
+            await refresh_story_records(svc)
+            await _first_of(asyncio.sleep(defaults.STORY_REFRESH_GAP), stop.wait())
+
+
+async def _first_of(*waits: Coroutine[Any, Any, Any]) -> None:
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 async def refresh_story_records(svc: Services) -> None:
@@ -116,7 +147,7 @@ async def _poll(svc: Services, feed: FeedConfig) -> PollResult:
 async def _parse(svc: Services, feed: FeedConfig, response: Response) -> ParsedFeed:
     # Feed parsing is CPU work on hostile input: a worker process with a deadline, like extraction.
     return await svc.pool.run(
-        parse_feed, response.body, response.content_type, response.url, timeout=feed.parse_timeout
+        parse_feed_job, response.body, response.content_type, response.url, timeout=feed.parse_timeout
     )
 
 
@@ -177,13 +208,17 @@ def _succeeded(
     return result
 
 
-def _failed(svc: Services, feed: FeedConfig, state: FeedState, exc: Exception, started: datetime) -> PollResult:
+def _failed(
+    svc: Services, feed: FeedConfig, state: FeedState, exc: Exception, started: datetime
+) -> PollResult:
     retry = feed_retry(exc, state, feed.interval, started, jitter=random.random())
     # The feed's own URL is known to every reader of this error; a redirect hop's is news.
     error = exc.reason if isinstance(exc, FetchError) and exc.url == feed.url else describe(exc)
     if retry.gone:
         error = f"HTTP 410: the server says the feed is gone; it is still checked, next at {iso(retry.next_poll)}"
-    svc.store.record_failure(feed.url, error=error, status=retry.status, at=started, next_poll=retry.next_poll)
+    svc.store.record_failure(
+        feed.url, error=error, status=retry.status, at=started, next_poll=retry.next_poll
+    )
     svc.metrics.polls.labels("gone" if retry.gone else "failed").inc()
     log.warning(
         "feed_gone" if retry.gone else "feed_failed",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ingest.extract.article import ExtractionError
+from ingest.extract.errors import ExtractionError
 from ingest.fetch import AddressRefused, HTTPStatusError, TooLarge, TooManyRedirects
 from ingest.model import FeedState
 from ingest.run.schedule import next_delay, retry_after_seconds
@@ -44,7 +44,9 @@ class FeedRetry:
     gone: bool  # the server said 410 Gone: reported, and still checked with backoff
 
 
-def feed_retry(exc: Exception, state: FeedState, interval: float, started: datetime, jitter: float) -> FeedRetry:
+def feed_retry(
+    exc: Exception, state: FeedState, interval: float, started: datetime, jitter: float
+) -> FeedRetry:
     """The backoff after a failed poll: exponential in the failures, at least any Retry-After."""
     status = exc.status if isinstance(exc, HTTPStatusError) else None
     retry_after = retry_after_seconds(exc.retry_after, started) if isinstance(exc, HTTPStatusError) else None

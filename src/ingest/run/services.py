@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from yarl import URL
 
+from ingest import defaults
 from ingest.config import Config, FeedConfig
-from ingest.dedupe.assign import REPLAY_DAYS, Deduper
 from ingest.fetch import Fetcher, FetchPolicy
 from ingest.ops.logs import quiet_libraries
 from ingest.ops.metrics import Metrics
 from ingest.ops.workers import WorkerPool
 from ingest.store import Store
 from ingest.stories.summarizer import Summarizer
-from ingest.text.language import load_model
+from ingest.text.language import check_room
+
+if TYPE_CHECKING:
+    from ingest.dedupe.assign import Deduper
 
 log = structlog.get_logger("ingest.run.services")
 
@@ -34,16 +37,36 @@ class Services:
     store: Store
     fetcher: Fetcher
     pool: WorkerPool
-    deduper: Deduper  # the near-duplicate index and story clusterer, rebuilt from the store at start
+    deduper: DeduperLoader  # `await svc.deduper()`: the near-duplicate index and story clusterer
+    pages: asyncio.Semaphore  # pages fetched and not yet extracted (defaults.PAGES_PER_WORKER a worker)
     metrics: Metrics = field(default_factory=Metrics)
     # Entry URLs being processed now: two feeds listing one article fetch it once.
     in_flight: set[str] = field(default_factory=set)
     summarizer: Summarizer | None = None  # the configured model for story summaries, if any
+    stories_changed: asyncio.Event = field(default_factory=asyncio.Event)  # set when an article is stored
+
+
+class DeduperLoader:
+    """The deduper, rebuilt from the store when the first article needs placing: a poll that stores
+    nothing (every feed unchanged) never pays for its libraries and the replay."""
+
+    def __init__(self, store: Store, deduper: Deduper | None = None) -> None:
+        self._store = store
+        self._deduper = deduper
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> Deduper:
+        if self._deduper is None:
+            async with self._lock:
+                if self._deduper is None:
+                    self._deduper = await load_deduper(self._store)
+        return self._deduper
 
 
 @asynccontextmanager
 async def services(config: Config, store: Store, metrics: Metrics | None = None) -> AsyncIterator[Services]:
-    """Open the HTTP session and the worker pool; close both on the way out."""
+    """Open the HTTP session and the worker pool; close both on the way out. Nothing heavy is loaded
+    here: workers start with the first feed to parse, the deduper with the first article to place."""
     fetcher = Fetcher(
         user_agent=config.user_agent,
         trusted_hosts=feed_hosts(config.feeds),
@@ -51,24 +74,25 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
         max_per_host=config.max_per_host,
         min_host_gap=config.min_host_gap,
     )
-    pool = WorkerPool(
-        size=os.cpu_count() or 2,
-        preload=[
-            "ingest.extract.article", "ingest.feeds", "ingest.dedupe.shingles", "ingest.stories.summary"
-        ],
-        initializer=quiet_libraries,
-    )
-    # Records are built on the event loop; loading the language model there would stall it for a second.
-    await asyncio.to_thread(load_model)
-    deduper = await load_deduper(store)
+    check_room()  # the workers unpack the language model; a full disk stops the run here, in one line
+    workers = config.workers or defaults.workers()
+    # The fork server imports the extraction libraries and loads the language model once (preload.py);
+    # every worker shares those pages.
+    pool = WorkerPool(size=workers, preload=["ingest.run.preload"], initializer=quiet_libraries)
+    pages = asyncio.Semaphore(workers * defaults.PAGES_PER_WORKER)
     model = Summarizer(config.summarizer) if config.summarizer else nullcontext()
+    deduper = DeduperLoader(store)
+    if store.unplaced_articles():  # a database from before stories: place its articles now, once
+        await deduper()
     async with fetcher, pool, model as summarizer:
-        yield Services(store, fetcher, pool, deduper, metrics or Metrics(), summarizer=summarizer)
+        yield Services(store, fetcher, pool, deduper, pages, metrics or Metrics(), summarizer=summarizer)
 
 
 async def load_deduper(store: Store) -> Deduper:
     """The deduper as the store left it: rows read here, the index and vectors built off the loop; then
     any article stored before stories existed is placed, in order of publication."""
+    from ingest.dedupe.assign import REPLAY_DAYS, Deduper  # numpy, scipy, datasketch: once there is work
+
     started = time.perf_counter()
     # The connection belongs to this thread; only the CPU-heavy rebuild moves to another.
     fingerprints = list(store.fingerprints())

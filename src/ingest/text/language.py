@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from functools import cache
 from typing import Any
@@ -32,6 +33,26 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
 
 class ModelUnavailable(Exception):
     """The language model cannot be loaded; str() says where and why."""
+
+
+# py3langid unpacks its model into a temporary file before reading it (68 MB).
+_UNPACKED_BYTES = 70 * 1024 * 1024
+
+
+def check_room() -> None:
+    """Fail now, in one line, if the model could not be unpacked later, in the workers: a full temporary
+    folder would otherwise fail every article, one by one. Costs a statvfs, not a load."""
+    where = tempfile.gettempdir()
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError as exc:
+        problem = f"cannot use the temporary folder {where} for the language model: {exc}"
+        raise ModelUnavailable(problem) from None
+    if free < _UNPACKED_BYTES:
+        raise ModelUnavailable(
+            f"the language model needs {_UNPACKED_BYTES // 2**20} MB in the temporary folder {where}, "
+            f"which has {free // 2**20} MB free (set TMPDIR to a folder with room)"
+        )
 
 
 def load_model() -> None:

@@ -1,0 +1,70 @@
+"""What a worker process does, one call each: an article from its page (or from its feed's own text),
+a feed's bytes parsed. One trip per article does extraction, the record and its near-duplicate sketch
+together, so the event loop only places and stores.
+
+Light to import: the parent pickles these functions by name and never runs them, so the heavy modules
+are imported inside them; the fork server has imported them already (preload.py), and so has every
+worker it forks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ingest.dedupe.shingles import Sketch
+from ingest.extract.errors import ExtractionError
+from ingest.model import Article, Entry, PageOptions, ParsedFeed
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleJob:
+    """One entry's page (or its own HTML content, with no page) and all that makes it a record."""
+
+    html: bytes | str
+    page: PageOptions  # the page's URL after redirects, its content type and the feed's extraction settings
+    url: str  # the article's URL in its record: the page's, or the entry's own identity without one
+    entry: Entry
+    feed_url: str
+    feed_tags: tuple[str, ...]
+    fetched_at: datetime
+    fragment: bool = False  # the feed's own content, not a page: no page structure to read
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """An article's record (its original and story still to be decided) and its text's sketch."""
+
+    article: Article
+    sketch: Sketch | None
+
+
+def build_article_job(job: ArticleJob) -> Built:
+    """Extract, build the record, sketch the text; ExtractionError if no text is left."""
+    from ingest.dedupe.shingles import sketch
+    from ingest.extract.article import extract_page
+    from ingest.extract.fragment import extract_fragment
+    from ingest.normalize import build_article
+
+    if job.fragment:
+        extracted = extract_fragment(job.html, job.page.url)
+    else:
+        extracted = extract_page(job.html, job.page)
+    article = build_article(
+        entry=job.entry,
+        feed_url=job.feed_url,
+        feed_tags=job.feed_tags,
+        url=job.url,
+        extracted=extracted,
+        fetched_at=job.fetched_at,
+    )
+    if not article.text:
+        raise ExtractionError("no text after clean-up")
+    return Built(article, sketch(article.text))
+
+
+def parse_feed_job(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
+    """A fetched feed's bytes parsed (FeedError when they are not a feed)."""
+    from ingest.feeds.parse import parse_feed
+
+    return parse_feed(body, content_type, url)
