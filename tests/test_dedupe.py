@@ -10,7 +10,7 @@ import pytest
 from datasketch import LeanMinHash, MinHash
 
 from ingest.dedupe.clusters import StoryArticle, StoryClusterer
-from ingest.dedupe.fingerprint import from_bytes, signature_of, to_bytes
+from ingest.dedupe.fingerprint import from_bytes, signature_of, signed, to_bytes
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
 from ingest.dedupe.shingles import shingles, sketch
 
@@ -80,13 +80,15 @@ def test_index_survives_a_restart_through_rows(texts: list[str]) -> None:
 
 def test_a_sketch_made_elsewhere_finds_what_the_text_finds(texts: list[str]) -> None:
     # The daemon makes sketches in worker processes; they must index exactly as the text would.
-    by_text, by_sketch = NearDuplicateIndex(), NearDuplicateIndex()
+    by_text, by_sketch, by_signed = NearDuplicateIndex(), NearDuplicateIndex(), NearDuplicateIndex()
     for i, text in enumerate([*texts[:4], HEADER + texts[2], texts[1] + FOOTER]):
         made = sketch(text)
         assert made is not None and made.shingles == len(shingles(text))
-        assert by_sketch.add(f"a{i}", "", made) == by_text.add(f"a{i}", text)
+        original = by_text.add(f"a{i}", text)
+        assert by_sketch.add(f"a{i}", "", made) == original
+        assert by_signed.add(f"a{i}", "", signed(made)) == original  # the signature made in a worker
     ids = [f"a{i}" for i in range(6)]
-    assert rows_of(by_sketch, ids) == rows_of(by_text, ids)
+    assert rows_of(by_sketch, ids) == rows_of(by_text, ids) == rows_of(by_signed, ids)
     assert [r.duplicate_of for r in rows_of(by_sketch, ids)] == [None, None, None, None, "a2", "a1"]
 
 

@@ -67,7 +67,7 @@ class NearDuplicateIndex:
         sketch = sketch or make_sketch(text)
         if sketch is None or sketch.shingles < MIN_SHINGLES:
             return None
-        sig = signature_of(sketch)
+        sig = from_bytes(sketch.signature) if sketch.signature else signature_of(sketch)
         original = self._original(sig, sketch.shingles)
         self._insert(FingerprintRow(article_id, to_bytes(sig), sketch.shingles, original), sig)
         return original

@@ -18,10 +18,12 @@ _WORDS = re.compile(r"\w+")
 
 @dataclass(frozen=True, slots=True)
 class Sketch:
-    """A text's shingle hashes, made where CPU time is cheap (a worker); the signature is made from it."""
+    """A text's shingle hashes, made where CPU time is cheap (a worker); the signature is made from it,
+    there too when the worker has datasketch loaded (fingerprint.signed)."""
 
-    hashes: bytes  # little-endian uint32, one per distinct shingle
+    hashes: bytes  # little-endian uint32, one per distinct shingle; empty once `signature` is made
     shingles: int
+    signature: bytes | None = None  # the MinHash signature, as fingerprint.to_bytes stores it
 
 
 def words(text: str) -> list[str]:

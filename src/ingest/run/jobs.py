@@ -41,6 +41,7 @@ class Built:
 
 def build_article_job(job: ArticleJob) -> Built:
     """Extract, build the record, sketch the text; ExtractionError if no text is left."""
+    from ingest.dedupe.fingerprint import signed
     from ingest.dedupe.shingles import sketch
     from ingest.extract.article import extract_page
     from ingest.extract.fragment import extract_fragment
@@ -60,7 +61,8 @@ def build_article_job(job: ArticleJob) -> Built:
     )
     if not article.text:
         raise ExtractionError("no text after clean-up")
-    return Built(article, sketch(article.text))
+    made = sketch(article.text)
+    return Built(article, signed(made) if made else None)
 
 
 def parse_feed_job(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
