@@ -513,3 +513,44 @@ def test_body_is_per_feed_not_a_default(tmp_path: Path) -> None:
 
 def test_bad_default_selector(tmp_path: Path) -> None:
     error(write(tmp_path, "defaults:\n  remove: ['>']\nfeeds: []\n"), 2, "defaults.remove[0]", "CSS selector")
+
+
+def _shape(node: object) -> object:
+    """A composed node as plain data: tag, line and value, recursively (what the loader reads of it)."""
+    from yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(node, MappingNode):
+        value: object = [(_shape(k), _shape(v)) for k, v in node.value]
+    elif isinstance(node, SequenceNode):
+        value = [_shape(item) for item in node.value]
+    else:
+        value = node.value  # type: ignore[attr-defined]
+    return (node.tag, node.start_mark.line, value)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (Path(__file__).resolve().parent.parent / "feeds.yaml").read_text(),  # the shipped one
+        "feeds:\n  - https://a.example/\n  - url: https://b.example/\n    tags: [x, 'y', \"z\"]\n    interval: 15m\n",
+        "defaults:\n  remove: ['.ad', \"#x\"]\nfeeds: []\nlisten: '[::1]:9108'\n# a comment\n",
+        "feeds:\n  - url: https://a.example/\n    name: |\n      two\n      lines\n    max_bytes: 10MB\n",
+        "feeds: !!seq\n  - !!str 42\n  - 2025-01-02\n  - ~\n",
+    ],
+)
+def test_the_fast_composer_reads_what_the_checked_one_reads(text: str) -> None:
+    from ingest.config.nodes import _SLOW, _compose_checked, _compose_fast
+
+    fast = _compose_fast(text)
+    assert fast is not _SLOW  # plain, safe files take the fast path
+    assert _shape(fast) == _shape(_compose_checked(text, "feeds.yaml"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: &x [1]\nb: *x\n", "a: " + "[" * 40 + "]" * 40 + "\n", "a: \x07\n", "a: [\n", "--- 1\n--- 2\n"],
+)
+def test_aliases_deep_nesting_bad_characters_and_errors_take_the_checked_path(text: str) -> None:
+    from ingest.config.nodes import _SLOW, _compose_fast
+
+    assert _compose_fast(text) is _SLOW
