@@ -10,7 +10,7 @@ import pytest
 from datasketch import LeanMinHash, MinHash
 
 from ingest.dedupe.clusters import StoryArticle, StoryClusterer
-from ingest.dedupe.fingerprint import from_bytes, signature_of, signed, to_bytes
+from ingest.dedupe.fingerprint import NUM_PERM, from_bytes, jaccard, signature_of, signed, to_bytes
 from ingest.dedupe.neardup import FingerprintRow, NearDuplicateIndex
 from ingest.dedupe.shingles import shingles, sketch
 
@@ -99,7 +99,7 @@ def test_signatures_are_datasketchs_own_whichever_half_makes_them(texts: list[st
         reference.update_batch([g.encode() for g in shingles(text)])
         made = sketch(text)
         assert made is not None
-        assert to_bytes(signature_of(made)) == to_bytes(LeanMinHash(reference))
+        assert to_bytes(signature_of(made)) == to_bytes(LeanMinHash(reference).hashvalues)
 
 
 def test_signature_bytes_round_trip(texts: list[str]) -> None:
@@ -107,7 +107,8 @@ def test_signature_bytes_round_trip(texts: list[str]) -> None:
     assert made is not None
     sig = signature_of(made)
     assert len(to_bytes(sig)) == 128 * 8
-    assert from_bytes(to_bytes(sig)).jaccard(sig) == 1.0
+    assert jaccard(from_bytes(to_bytes(sig)), sig) == 1.0
+    assert jaccard(sig, signature_of(sketch(texts[1]))) < 0.2
 
 
 # Reports of unrelated events, so that document frequencies mean something.
@@ -231,3 +232,31 @@ def test_a_duplicate_gets_the_story_of_its_original() -> None:
     copy = _article("copy", "Storm floods coastal towns", BACKGROUND[1][1], hours=1, duplicate_of="quake1")
     assert clusterer.assign(copy) == story
     assert clusterer.story_of("copy") == story
+
+
+def test_the_written_down_lsh_bands_are_datasketchs_choice() -> None:
+    # The index bands signatures itself, to spare the placing process scipy; its table must stay what
+    # datasketch's MinHashLSH computes, or candidates would differ.
+    from datasketch import MinHashLSH
+
+    from ingest.dedupe.neardup import BANDS
+
+    for threshold, (bands, rows) in BANDS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        assert (lsh.b, lsh.r) == (bands, rows)
+
+
+def test_the_banded_index_finds_what_datasketchs_lsh_finds(texts: list[str]) -> None:
+    from datasketch import LeanMinHash as Lean
+    from datasketch import MinHashLSH
+
+    from ingest.dedupe.fingerprint import SCHEME, SEED
+    from ingest.dedupe.neardup import _Bands, bands_for
+
+    ours, theirs = _Bands(*bands_for(0.2)), MinHashLSH(threshold=0.2, num_perm=NUM_PERM)
+    sigs = [signature_of(sketch(text)) for text in [*texts[:30], HEADER + texts[2], texts[5] + FOOTER]]
+    for i, sig in enumerate(sigs):
+        lean = Lean(seed=SEED, hashvalues=sig, scheme=SCHEME)
+        assert ours.query(sig) == set(theirs.query(lean)), i
+        ours.insert(f"a{i}", sig)
+        theirs.insert(f"a{i}", lean)

@@ -24,9 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from datasketch import LeanMinHash, MinHashLSH
-
-from ingest.dedupe.fingerprint import NUM_PERM, from_bytes, signature_of, to_bytes
+from ingest.dedupe.fingerprint import NUM_PERM, Signature, from_bytes, jaccard, signature_of, to_bytes
 from ingest.dedupe.shingles import Sketch
 from ingest.dedupe.shingles import sketch as make_sketch
 
@@ -51,10 +49,10 @@ class NearDuplicateIndex:
     def __init__(self, min_jaccard: float = MIN_JACCARD, min_containment: float = MIN_CONTAINMENT) -> None:
         self.min_jaccard = min_jaccard
         self.min_containment = min_containment
-        self._lsh = MinHashLSH(threshold=min_jaccard, num_perm=NUM_PERM)
+        self._lsh = _Bands(*bands_for(min_jaccard))
         self._rows: dict[str, FingerprintRow] = {}  # insertion order = order of arrival
         self._order: dict[str, int] = {}
-        self._sigs: dict[str, LeanMinHash] = {}
+        self._sigs: dict[str, Signature] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -84,10 +82,10 @@ class NearDuplicateIndex:
             index._insert(row, from_bytes(row.signature))
         return index
 
-    def _original(self, sig: LeanMinHash, size: int) -> str | None:
+    def _original(self, sig: Signature, size: int) -> str | None:
         best: tuple[int, str] | None = None
         for other in self._lsh.query(sig):
-            jac = sig.jaccard(self._sigs[other])
+            jac = jaccard(sig, self._sigs[other])
             if jac < self.min_jaccard:
                 continue
             # |A n B| from the Jaccard estimate and the two set sizes.
@@ -101,8 +99,44 @@ class NearDuplicateIndex:
                 best = (rank, root)
         return best[1] if best else None
 
-    def _insert(self, row: FingerprintRow, sig: LeanMinHash) -> None:
+    def _insert(self, row: FingerprintRow, sig: Signature) -> None:
         self._order[row.article_id] = len(self._order)
         self._rows[row.article_id] = row
         self._sigs[row.article_id] = sig
-        self._lsh.insert(row.article_id, sig, check_duplication=False)
+        self._lsh.insert(row.article_id, sig)
+
+
+# The LSH banding datasketch's MinHashLSH chooses for a threshold over NUM_PERM permutations (its
+# _optimal_param, false positives and negatives weighed equally): `bands` bands of `rows` values each.
+# Written down so that placing needs no scipy; tests/test_dedupe.py checks it against datasketch.
+BANDS = {0.2: (28, 2)}
+
+
+def bands_for(threshold: float) -> tuple[int, int]:
+    """(bands, rows per band) for a Jaccard threshold, as datasketch chooses them."""
+    if threshold in BANDS:
+        return BANDS[threshold]
+    from datasketch import MinHashLSH  # another threshold (a test's): ask datasketch itself
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
+
+
+class _Bands:
+    """MinHash LSH by banding, as datasketch's MinHashLSH does it: two signatures are candidates when
+    all the values of one of their bands agree. Candidates are then checked by their estimates."""
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self._ranges = [(i * rows, (i + 1) * rows) for i in range(bands)]
+        self._tables: list[dict[bytes, list[str]]] = [{} for _ in range(bands)]
+
+    def insert(self, key: str, sig: Signature) -> None:
+        for (start, end), table in zip(self._ranges, self._tables, strict=True):
+            table.setdefault(sig[start:end].tobytes(), []).append(key)
+
+    def query(self, sig: Signature) -> set[str]:
+        return {
+            key
+            for (start, end), table in zip(self._ranges, self._tables, strict=True)
+            for key in table.get(sig[start:end].tobytes(), ())
+        }
