@@ -4,7 +4,8 @@ loaded once and shared by the workers' pages (copy-on-write) rather than loaded 
 Never imported by the main process, which hands out work and needs none of this.
 """
 
-import ingest.dedupe.fingerprint  # noqa: F401  numpy, datasketch: signatures are made in the workers
+import datasketch  # noqa: F401  signatures are made in the workers (dedupe.fingerprint imports it late)
+
 import ingest.extract.article  # noqa: F401  trafilatura, lxml, our extraction
 import ingest.extract.fragment  # noqa: F401
 import ingest.feeds.parse  # noqa: F401  feedparser
