@@ -176,3 +176,23 @@ async def test_the_double_keys_urls_as_the_fetcher_sends_them() -> None:
     async with fetcher(web) as f:
         assert (await f.get("https://news.example", POLICY)).body == b"home"
     assert len(web.hits("https://NEWS.example")) == 1
+
+
+async def test_the_callers_slot_is_taken_once_the_host_lets_the_request_start() -> None:
+    # One page slot, two hosts. The second page of a host waits out that host's gap without a slot, so a
+    # page of another host takes the slot first: one host's politeness never holds up the others.
+    other = "https://other.example"
+    pages = {f"{SITE}/1": "a1", f"{SITE}/2": "a2", f"{other}/1": "b1"}
+    web = TableTransport({url: Reply.of(body) for url, body in pages.items()})
+    slots = asyncio.Semaphore(1)
+
+    async def fetch(url: str) -> None:
+        try:
+            await f.get(url, POLICY, ready=slots.acquire)
+        finally:
+            slots.release()  # the page's worker is done with it
+
+    async with fetcher(web, min_host_gap=0.5) as f:
+        await asyncio.wait_for(asyncio.gather(*(fetch(url) for url in pages)), 10)
+    assert [str(r.url) for r in web.requests] == [f"{SITE}/1", f"{other}/1", f"{SITE}/2"]
+

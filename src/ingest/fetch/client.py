@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -81,8 +81,13 @@ class Fetcher:
         accept: str = "*/*",
         etag: str | None = None,
         last_modified: str | None = None,
+        ready: Callable[[], Awaitable[object]] | None = None,
     ) -> Response:
-        """GET `url`, following redirects ourselves so every hop is checked and counted."""
+        """GET `url`, following redirects ourselves so every hop is checked and counted.
+
+        `ready`, if given, is awaited once, when the host's gate and gap let the first hop start and
+        before it takes a connection: the caller's back-pressure (a slot for the page it will hold),
+        which then never waits behind another host's politeness."""
         headers = {"User-Agent": self._user_agent, "Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -90,8 +95,8 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         target = _parse_url(url)
         deadline: float | None = None
-        for _ in range(policy.max_redirects + 1):
-            async with self._gates.slot(target.host or "", str(target)):
+        for hop in range(policy.max_redirects + 1):
+            async with self._gates.slot(target.host or "", str(target), ready if hop == 0 else None):
                 # The clock starts once the first slot is ours: queueing is not the server's fault.
                 deadline = deadline or asyncio.get_running_loop().time() + policy.timeout
                 response = await self._hop(self._request(target, headers, policy), policy, deadline)
@@ -130,10 +135,14 @@ class _Gates:
         self._closed = True
 
     @asynccontextmanager
-    async def slot(self, host: str, url: str) -> AsyncIterator[None]:
+    async def slot(
+        self, host: str, url: str, ready: Callable[[], Awaitable[object]] | None = None
+    ) -> AsyncIterator[None]:
         gate = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
         async with gate:
             await self._keep_gap(host)
+            if ready is not None:
+                await ready()
             async with self._total:
                 if self._closed:  # checked after every wait: queued requests end here too
                     raise ShuttingDown(url, "not started: shutting down")

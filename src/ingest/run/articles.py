@@ -73,26 +73,50 @@ async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Ou
 async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry, link: str | None) -> Outcome:
     with bound_contextvars(url=entry.link or feed.url):
         fetched_at = datetime.now(UTC).replace(microsecond=0)
+        # A page fetched waits for a worker while holding one of a few slots per worker, so fetching runs
+        # ahead of extraction by a bounded amount, whatever the size of the import. The slot is taken
+        # once the page's host lets its request start, so no host's politeness gap holds up another's.
+        slot = PageSlot(svc.pages)
         try:
-            # A page fetched waits for a worker while holding one of a few slots per worker, so fetching
-            # runs ahead of extraction by a bounded amount, whatever the size of the import.
-            async with svc.pages:
-                job = await _job(svc, feed, entry, fetched_at)
-                with svc.metrics.timed(svc.metrics.extract_seconds):
-                    built = await svc.pool.run(build_article_job, job, timeout=feed.parse_timeout)
+            job = await _job(svc, feed, entry, fetched_at, slot)
+            with svc.metrics.timed(svc.metrics.extract_seconds):
+                built = await svc.pool.run(build_article_job, job, timeout=feed.parse_timeout)
         except ShuttingDown:
             return Outcome.SKIPPED
         except (FetchError, ExtractionError, WorkerError) as exc:
             return _failed(svc, feed, entry, link, exc, fetched_at)
+        finally:
+            slot.release()
         return await _store(svc, built, link)
 
 
-async def _job(svc: Services, feed: FeedConfig, entry: Entry, fetched_at: datetime) -> ArticleJob:
+class PageSlot:
+    """One of the slots a fetched page holds until its worker is done; released once, if taken."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = False
+
+    async def take(self) -> None:
+        await self._slots.acquire()
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._slots.release()
+
+
+async def _job(
+    svc: Services, feed: FeedConfig, entry: Entry, fetched_at: datetime, slot: PageSlot
+) -> ArticleJob:
     """The worker's job for an entry: its page, fetched, or the feed's own content."""
     job = partial(ArticleJob, entry=entry, feed_url=feed.url, feed_tags=feed.tags, fetched_at=fetched_at)
     if feed.full_text and entry.link:
         with svc.metrics.timed(svc.metrics.fetch_seconds.labels("page")):
-            page = await svc.fetcher.get(entry.link, fetch_policy(feed), accept=PAGE_ACCEPT)
+            page = await svc.fetcher.get(
+                entry.link, fetch_policy(feed), accept=PAGE_ACCEPT, ready=slot.take
+            )
         media_type = (page.content_type or "").split(";")[0].strip().lower()
         if media_type and media_type not in HTML_TYPES:
             raise NotHTML(f"{page.url}: content type {media_type!r} is not HTML")
