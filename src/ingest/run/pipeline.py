@@ -60,12 +60,16 @@ async def run_once(
     feeds = [feed for feed in config.feeds if not due_only or is_due(store.feed_state(feed.url), now)]
     async with services(config, store, metrics) as svc:
         stop = asyncio.Event()
-        refresher = asyncio.create_task(keep_stories_fresh(svc, stop))
+        # Extractive records are made beside extraction. A model's summary is a request per story and
+        # refresh (often a paid one): with a model configured, --once asks it once, at its end.
+        refreshing = svc.summarizer is None
+        refresher = asyncio.create_task(keep_stories_fresh(svc, stop)) if refreshing else None
         try:
             results = list(await asyncio.gather(*(poll_feed(svc, feed) for feed in feeds)))
         finally:
             stop.set()
-            await refresher
+            if refresher is not None:
+                await refresher
         await refresh_story_records(svc)  # what joined since the last refresh
         return results
 
