@@ -138,11 +138,11 @@ async def _job(
 async def _store(svc: Services, built: Built, link: str | None) -> Outcome:
     """Place the article among what is stored (its original, its story) and store it."""
     article = built.article
+    deduper = await svc.deduper()
+    # No await from here to the store: another task's article cannot slip in between.
     if svc.store.has_article(article.id):  # another URL of a stored page: not a new article to place
         log.info("article_duplicate", canonical_url=article.canonical_url)
         return Outcome.DUPLICATE
-    deduper = await svc.deduper()
-    # No await from here to the store: another task's article cannot slip in between.
     placed = deduper.place(article, svc.store.same_text(article.content_hash), built.sketch)
     article.duplicate_of, article.story_id = placed.duplicate_of, placed.story_id
     if not svc.store.add_article(
