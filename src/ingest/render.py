@@ -17,7 +17,8 @@ def article_json(article: Article, **extra: Any) -> str:
     record's come first (`file` for `ingest extract`), those that are replace its values."""
     record = dataclasses.asdict(article)
     lead = {key: value for key, value in extra.items() if key not in record}
-    return json.dumps(lead | record | {key: extra[key] for key in extra.keys() & record.keys()}, ensure_ascii=False)
+    record.update((key, value) for key, value in extra.items() if key in record)
+    return json.dumps(lead | record, ensure_ascii=False)
 
 
 def story_json(story: Story) -> str:
