@@ -17,7 +17,15 @@ import pytest
 from test_daemon import wait_for
 
 from support.localsite import LocalSite
-from support.longimport import Import, check_database, events, restricted, serve_import, start
+from support.longimport import (
+    Import,
+    check_database,
+    events,
+    restricted,
+    serve_import,
+    start,
+    workers_started,
+)
 
 PAGES = 40
 FEED = "/feed.xml"
@@ -33,8 +41,11 @@ def _run(job: Import, *args: str) -> tuple[int, str, str]:
 
 
 def _fill_disk_when_polled(proc: subprocess.Popen[str], job: Import) -> None:
-    """Once the feed is requested (start-up done, no article stored yet), cap the files of `proc`."""
+    """Once the feed is requested and a worker runs (start-up done, no article stored yet), cap the files of
+    `proc`. Capped any sooner, the fork server and its workers would inherit the cap for good and fail to
+    unpack the language model, which a real disk, once it has room again, would let them do."""
     wait_for(lambda: job.site.hits(FEED) or proc.poll() is not None, 60, "the feed's request")
+    wait_for(lambda: workers_started(proc) or proc.poll() is not None, 60, "a worker")
     used = max(path.stat().st_size for path in job.db.parent.glob("ingest.db*"))
     resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (used + ROOM, resource.RLIM_INFINITY))
 

@@ -93,6 +93,20 @@ def kill_group(proc: subprocess.Popen[str]) -> None:
     proc.communicate(timeout=30)
 
 
+def workers_started(proc: subprocess.Popen[str]) -> bool:
+    """Whether `ingest` (started by `start`) has a worker: a process in its group whose parent is not
+    `ingest` itself, which the fork server forks only once its preload (the language model) is done."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # Fields after the command's closing parenthesis: state, ppid, pgrp.
+            _, ppid, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+        except OSError:
+            continue  # ended while we looked
+        if int(pgrp) == proc.pid and int(ppid) != proc.pid and int(stat.parent.name) != proc.pid:
+            return True
+    return False
+
+
 def check_database(db: Path) -> list[dict]:
     """Assert the file is sound and its tables agree with each other; return its articles."""
     conn = sqlite3.connect(db, timeout=30)
