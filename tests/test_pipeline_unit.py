@@ -325,16 +325,58 @@ async def test_a_page_that_recovers_is_stored_and_its_failure_forgotten(
         return answer
 
     web[url] = recovering
-    web[FEED] = Reply.of(rss(url), RSS)
+    web[FEED] = unchanged_feed(rss(url))
 
     first = await poll(svc, feed())
     assert (first.stored, first.failed_entries) == (0, 1)
     assert sql(svc, "SELECT reason, permanent FROM entry_failures") == [(f"{url}: connection reset", 0)]
+    assert svc.store.feed_state(FEED).etag is None  # or the next poll, a 304, would never retry it
 
     second = await poll(svc, feed())
-    assert (second.stored, second.failed_entries) == (1, 0)
+    assert (second.status, second.stored, second.failed_entries) == (200, 1, 0)
     assert sql(svc, "SELECT count(*) FROM entry_failures") == [(0,)]
     assert stored_urls(svc) == {url}
+    assert svc.store.feed_state(FEED).etag == '"v1"'  # nothing left to retry: cheap polls again
+    assert (await poll(svc, feed())).status == 304
+
+
+class CrashingOnce(InlinePool):
+    """The pool double whose first article job raises what no rule expects, as a worker on a full disk
+    does when it cannot unpack the language model."""
+
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+        if fn.__name__ == "build_article_job" and "build_article_job" not in self.calls:
+            self.calls.append(fn.__name__)
+            raise OSError(27, "File too large")
+        return await super().run(fn, *args, timeout=timeout)
+
+
+async def test_an_article_that_crashes_is_counted_and_tried_again_though_the_feed_is_unchanged(
+    svc: Services, web: TableTransport, pages: dict[str, str]
+) -> None:
+    url = next(iter(pages.values()))
+    web[FEED] = unchanged_feed(rss(url))
+    svc = dataclasses.replace(svc, pool=CrashingOnce())
+
+    first = await poll(svc, feed())
+    assert (first.stored, first.failed_entries) == (0, 1)
+    [(reason, permanent, attempts)] = sql(svc, "SELECT reason, permanent, attempts FROM entry_failures")
+    assert "File too large" in reason and (permanent, attempts) == (0, 1)
+
+    second = await poll(svc, feed())
+    assert (second.status, second.stored, second.failed_entries) == (200, 1, 0)
+    assert stored_urls(svc) == {url}
+
+
+def unchanged_feed(body: bytes) -> Callable[[Request], Reply]:
+    """A feed that never changes: a 304 to a request with its ETag, the feed itself to any other."""
+
+    def answer(request: Request) -> Reply:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Reply(304, {"ETag": '"v1"'})
+        return Reply.of(body, RSS, ETag='"v1"')
+
+    return answer
 
 
 # ---------------------------------------------------------------- story records

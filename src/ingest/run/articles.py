@@ -61,10 +61,11 @@ async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Ou
         return await _store_entry(svc, feed, entry, link)
     except StoreError:
         raise  # the database refused a write: the poll stops, and what was not stored is tried again
-    except Exception:  # a bug of ours in one article must not fail the feed
+    except Exception as exc:  # a bug of ours in one article must not fail the feed
         with bound_contextvars(url=entry.link or feed.url):
             log.exception("article_crashed")
-        return Outcome.FAILED
+            # Counted and tried again, as a worker's crash is: the cause (a full disk, say) may pass.
+            return _failed(svc, feed, entry, link, exc, datetime.now(UTC), logged=True)
     finally:
         svc.metrics.queue_depth.dec()
         svc.in_flight.discard(link or "")
@@ -177,9 +178,16 @@ def _pseudo_url(feed: FeedConfig, entry: Entry) -> str:
 
 
 def _failed(
-    svc: Services, feed: FeedConfig, entry: Entry, link: str | None, exc: Exception, at: datetime
+    svc: Services,
+    feed: FeedConfig,
+    entry: Entry,
+    link: str | None,
+    exc: Exception,
+    at: datetime,
+    *,
+    logged: bool = False,
 ) -> Outcome:
-    """Record and log an article that could not be stored, once."""
+    """Record and log (unless `logged` already) an article that could not be stored, once."""
     key = entry_key(entry, feed.url) or link or _pseudo_url(feed, entry)
     reason = describe(exc)
     permanent = entry_failure_is_permanent(exc)
@@ -187,5 +195,6 @@ def _failed(
         key, feed=feed.url, url=entry.link, reason=reason, permanent=permanent, at=at
     )
     svc.metrics.articles_failed.inc()
-    log.warning("article_failed", error=reason, permanent=permanent)
+    if not logged:
+        log.warning("article_failed", error=reason, permanent=permanent)
     return Outcome.FAILED

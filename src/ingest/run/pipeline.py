@@ -173,13 +173,17 @@ def _succeeded(
         interval=feed.interval, cache_hint=max(filter(None, hints), default=None), jitter=random.random()
     )
     next_poll = started + timedelta(seconds=delay)
+    # An entry that failed is tried again at the next poll (unless it failed for good), which a 304 would
+    # never show it to: so a poll with failures keeps no validators, and the next one reads the feed whole.
+    keep = Outcome.FAILED not in outcomes
+    etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
     svc.store.record_success(
         feed.url,
         status=response.status,
         at=started,
         next_poll=next_poll,
-        etag=response.headers.get("ETag"),
-        last_modified=response.headers.get("Last-Modified"),
+        etag=etag if keep else None,
+        last_modified=last_modified if keep else None,
         title=parsed.title if parsed else None,
         problem=error,
     )
