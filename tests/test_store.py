@@ -1,24 +1,31 @@
-"""The SQLite store on real database files: schema, WAL, dedupe by URL and guid, failures, FTS."""
+"""The store on real databases, every test on both backends (a SQLite file, and a fresh database on a
+throw-away PostgreSQL cluster: conftest's `store`): dedupe by URL and guid, failures, feeds, full-text
+search, stories. What is SQLite's own (WAL, busy timeout, its migrations) runs on SQLite only; the
+fleet's methods are in test_store_fleet.py, PostgreSQL's own in test_store_postgres.py."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database, Migrations
 
 from ingest.dedupe.assign import Deduper
-from ingest.model import Entry, Extracted, FeedState
+from ingest.model import Entry, Extracted, FeedState, Story
 from ingest.normalize import build_article, entry_key, iso
 from ingest.run.retry import MAX_ENTRY_ATTEMPTS
 from ingest.run.services import load_deduper
-from ingest.store import Store, StoreError
+from ingest.store import AmbiguousId, Store, StoreError
 from ingest.store.migrations import m001_initial, m002_feed_gone
 from ingest.store.sqlite import BUSY_TIMEOUT_S
+
+Sql = Callable[..., list[dict[str, Any]]]
 
 FEED = "https://example.com/feed.xml"
 T0 = datetime(2025, 6, 24, 12, 0, tzinfo=UTC)
@@ -44,7 +51,8 @@ def article(
 
 
 @pytest.fixture
-def store(tmp_path: Path):
+def lite(tmp_path: Path):
+    """A SQLite store, for what is SQLite's own."""
     s = Store.open(tmp_path / "db" / "ingest.db")
     yield s
     s.close()
@@ -57,6 +65,10 @@ def seen(store: Store, guid: str | None, urls: list) -> bool:
 def reader(path: Path) -> sqlite3.Connection:
     """Another tool's connection to the same file."""
     return sqlite3.connect(path, timeout=2)
+
+
+def count(sql: Sql, table: str) -> int:
+    return sql(f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
 
 # ---------------------------------------------------------------- opening
@@ -81,14 +93,14 @@ def test_open_twice_migrations_are_idempotent(tmp_path: Path) -> None:
     third.close()
 
 
-def test_journal_mode_is_wal(store: Store) -> None:
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    with reader(store.path) as other:  # WAL is a property of the file, not of one connection
+def test_journal_mode_is_wal(lite: Store) -> None:
+    assert lite.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with reader(lite.path) as other:  # WAL is a property of the file, not of one connection
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_busy_timeout_is_set(store: Store) -> None:
-    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == int(BUSY_TIMEOUT_S * 1000)
+def test_busy_timeout_is_set(lite: Store) -> None:
+    assert lite.db.execute("PRAGMA busy_timeout").fetchone()[0] == int(BUSY_TIMEOUT_S * 1000)
     assert BUSY_TIMEOUT_S >= 1
 
 
@@ -115,29 +127,31 @@ def test_open_in_an_unusable_place_is_a_store_error(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- articles
 
 
-def test_add_article_and_read_it_back(store: Store) -> None:
+def test_add_article_and_read_it_back(store: Store, sql: Sql) -> None:
     a = article("https://example.com/1?utm_source=rss", guid="1")
     assert store.add_article(a, entry_url="https://example.com/1?utm_source=rss")
     (row,) = list(store.articles())
     assert row.id == a.id
     assert row.canonical_url == "https://example.com/1"
-    (entry_url,) = store.db.execute("SELECT entry_url FROM articles").fetchone()
-    assert entry_url == "https://example.com/1?utm_source=rss"
+    assert sql("SELECT entry_url FROM articles") == [{"entry_url": "https://example.com/1?utm_source=rss"}]
     assert row.guid == f"{FEED}#1"
     assert row.text == a.text
     assert row.tags == ["local"]  # JSON round trip
     assert row.content_hash == a.content_hash
     assert row == a  # every field comes back as it went in
-    assert store.db["articles"].count == 1
+    assert count(sql, "articles") == 1
+    assert store.article(a.id) == a and store.article(a.id[:6]) == a and store.has_article(a.id)
+    assert store.article("0" * 16 if a.id != "0" * 16 else "1" * 16) is None
 
 
-def test_second_article_with_the_same_canonical_url_is_refused(store: Store) -> None:
+def test_second_article_with_the_same_canonical_url_is_refused(store: Store, sql: Sql) -> None:
     first = article("https://example.com/story?utm_source=a", guid="a")
     again = article("https://EXAMPLE.com/story?fbclid=x#top", guid="b", text="Other text entirely.")
     assert first.canonical_url == again.canonical_url
     assert store.add_article(first, None) is True
     assert store.add_article(again, None) is False
-    assert store.db["articles"].count == 1
+    assert store.add_article(first, None) is False  # the same record again: the id is taken too
+    assert count(sql, "articles") == 1
     (row,) = list(store.articles())
     assert row.text == first.text  # the first one stays
 
@@ -154,24 +168,30 @@ def test_articles_since_filters_by_fetched_at(store: Store) -> None:
     assert list(store.articles(since="2025-06-25T00:00:00Z")) == []
 
 
-def test_full_text_index_finds_an_article_by_a_word(store: Store) -> None:
+# Each backend's full-text search, as a reader would query it: the canonical URLs whose title or text
+# has the word.
+FULL_TEXT = {
+    "sqlite": """SELECT articles.canonical_url FROM articles_fts JOIN articles ON articles.rowid = articles_fts.rowid
+                 WHERE articles_fts MATCH %s ORDER BY articles.rowid""",
+    "postgresql": """SELECT canonical_url FROM articles WHERE search @@ plainto_tsquery('simple', %s)
+                     ORDER BY seq""",
+}
+
+
+def test_full_text_index_finds_an_article_by_a_word(store: Store, sql: Sql, backend: str) -> None:
     store.add_article(article("https://example.com/1", text="The harbour bridge reopened today."), None)
     store.add_article(
         article("https://example.com/2", text="Parliament debated the budget.", title="Budget"),
         None,
     )
-    rows = list(
-        store.db.query(
-            """SELECT articles.canonical_url FROM articles_fts
-               JOIN articles ON articles.rowid = articles_fts.rowid
-               WHERE articles_fts MATCH ?""",
-            ["parliament"],
-        )
-    )
-    assert rows == [{"canonical_url": "https://example.com/2"}]
-    found = list(store.db.query("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'harbour'"))
-    assert len(found) == 1
-    assert list(store.db.query("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'zebra'")) == []
+
+    def found(word: str) -> list[str]:
+        return [row["canonical_url"] for row in sql(FULL_TEXT[backend], word)]
+
+    assert found("parliament") == ["https://example.com/2"]
+    assert found("harbour") == ["https://example.com/1"]
+    assert found("budget") == ["https://example.com/2"]  # the title counts too
+    assert found("zebra") == []
 
 
 # ---------------------------------------------------------------- seen
@@ -203,7 +223,7 @@ def test_permanent_entry_failure_is_seen_at_once(store: Store) -> None:
     assert not seen(store, f"{FEED}#other", [])
 
 
-def test_transient_entry_failure_is_seen_only_after_max_attempts(store: Store) -> None:
+def test_transient_entry_failure_is_seen_only_after_max_attempts(store: Store, sql: Sql) -> None:
     key = "https://example.com/flaky"
     for attempt in range(1, MAX_ENTRY_ATTEMPTS + 1):
         assert not seen(store, key, [key]), f"given up after {attempt - 1} attempts"
@@ -211,10 +231,10 @@ def test_transient_entry_failure_is_seen_only_after_max_attempts(store: Store) -
             key, feed=FEED, url=key, reason="timeout", permanent=False, at=T0 + timedelta(minutes=attempt)
         )
     assert seen(store, key, [])
-    (row,) = list(store.db.query("SELECT * FROM entry_failures WHERE key = ?", [key]))
+    (row,) = sql("SELECT * FROM entry_failures WHERE key = %s", key)
     assert row["attempts"] == MAX_ENTRY_ATTEMPTS
     assert row["last_attempt"] == "2025-06-24T12:03:00Z"
-    assert row["permanent"] == 0
+    assert not row["permanent"]
 
 
 def test_entry_failure_found_by_its_url_key(store: Store) -> None:
@@ -223,16 +243,16 @@ def test_entry_failure_found_by_its_url_key(store: Store) -> None:
     assert seen(store, None, [url])
 
 
-def test_success_clears_the_entry_failures(store: Store) -> None:
+def test_success_clears_the_entry_failures(store: Store, sql: Sql) -> None:
     guid = f"{FEED}#7"
     url = "https://example.com/7"
     for _ in range(MAX_ENTRY_ATTEMPTS - 1):
         store.record_entry_failure(guid, feed=FEED, url=url, reason="timeout", permanent=False, at=T0)
     store.record_entry_failure(url, feed=FEED, url=url, reason="timeout", permanent=False, at=T0)
-    assert store.db["entry_failures"].count == 2
+    assert count(sql, "entry_failures") == 2
 
     assert store.add_article(article(url, guid="7"), entry_url=url)
-    assert store.db["entry_failures"].count == 0
+    assert count(sql, "entry_failures") == 0
     assert seen(store, guid, [url])  # now as a stored article
 
 
@@ -299,22 +319,21 @@ def test_feed_state_of_an_unknown_feed(store: Store) -> None:
 # ---------------------------------------------------------------- readers beside the writer
 
 
-def test_writes_are_visible_to_another_connection(store: Store) -> None:
+def test_writes_are_visible_to_another_connection(store: Store, sql: Sql) -> None:
     store.sync_feeds([(FEED, "Example")])
     store.record_success(FEED, status=200, at=T0, next_poll=T0, etag='"v1"')
     store.add_article(article("https://example.com/1"), None)
-    with reader(store.path) as other:
-        assert other.execute("SELECT etag FROM feeds").fetchone() == ('"v1"',)
-        assert other.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+    assert sql("SELECT etag FROM feeds") == [{"etag": '"v1"'}]
+    assert count(sql, "articles") == 1
 
 
-def test_reader_works_during_an_open_write_transaction(store: Store) -> None:
-    store.add_article(article("https://example.com/1"), None)
-    other = reader(store.path)
+def test_reader_works_during_an_open_write_transaction(lite: Store) -> None:
+    lite.add_article(article("https://example.com/1"), None)
+    other = reader(lite.path)
     try:
-        with store.db.atomic():
-            assert store.add_article(article("https://example.com/2"), None)
-            assert store.db.conn.in_transaction
+        with lite.db.atomic():
+            assert lite.add_article(article("https://example.com/2"), None)
+            assert lite.db.conn.in_transaction
             # the other tool reads the last committed state, without waiting for the writer
             assert other.execute("SELECT count(*) FROM articles").fetchone() == (1,)
         assert other.execute("SELECT count(*) FROM articles").fetchone() == (2,)
@@ -322,15 +341,15 @@ def test_reader_works_during_an_open_write_transaction(store: Store) -> None:
         other.close()
 
 
-def test_writer_commits_while_a_reader_holds_a_snapshot(store: Store) -> None:
-    store.add_article(article("https://example.com/1"), None)
-    other = reader(store.path)
+def test_writer_commits_while_a_reader_holds_a_snapshot(lite: Store) -> None:
+    lite.add_article(article("https://example.com/1"), None)
+    other = reader(lite.path)
     try:
         other.execute("BEGIN")
         assert other.execute("SELECT count(*) FROM articles").fetchone() == (1,)
         # In rollback-journal mode this commit would wait for the reader's lock; in WAL it goes through.
-        store.db.execute("PRAGMA busy_timeout = 1000")  # fail fast rather than hang if it ever blocks
-        assert store.add_article(article("https://example.com/2"), None)
+        lite.db.execute("PRAGMA busy_timeout = 1000")  # fail fast rather than hang if it ever blocks
+        assert lite.add_article(article("https://example.com/2"), None)
         assert other.execute("SELECT count(*) FROM articles").fetchone() == (1,)  # its snapshot
         other.execute("COMMIT")
         assert other.execute("SELECT count(*) FROM articles").fetchone() == (2,)
@@ -374,7 +393,7 @@ async def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures:
     store = Store.open(path)
     try:
         names = [m["name"] for m in store.db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
-        assert names == ["m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records"]
+        assert names == ["m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet"]
         assert store.feed_state(FEED).name == "example"
         # The migration is SQL only; the first run places what it finds, with the deduper of its day.
         await load_deduper(store)
@@ -405,7 +424,7 @@ async def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures:
         store.close()
 
 
-def test_a_story_merge_relabels_articles_in_the_same_transaction(store: Store) -> None:
+def test_a_story_merge_relabels_articles_in_the_same_transaction(store: Store, sql: Sql) -> None:
     a = dataclasses.replace(article("https://example.com/a"), story_id="s1")
     later = T0 + timedelta(hours=1), T0 + timedelta(hours=2)
     b = dataclasses.replace(article("https://example.com/b", fetched_at=later[0]), story_id="s2")
@@ -415,11 +434,12 @@ def test_a_story_merge_relabels_articles_in_the_same_transaction(store: Store) -
     assert store.add_article(c, None, merges=[("s2", "s1")])
 
     assert [r.story_id for r in store.articles()] == ["s1", "s1", "s1"]
-    [story] = store.db.query("SELECT id, first_seen, updated_at, articles, stale FROM stories")
+    [story] = sql("SELECT id, first_seen, updated_at, articles, stale FROM stories")
     assert story == {"id": "s1", "first_seen": iso(T0), "updated_at": iso(later[1]), "articles": 3, "stale": 1}
+    assert store.stale_stories() == ["s1"] and store.is_stale("s1")
 
 
-def test_a_refused_article_leaves_no_story_merge_behind(store: Store) -> None:
+def test_a_refused_article_leaves_no_story_merge_behind(store: Store, sql: Sql) -> None:
     a = dataclasses.replace(article("https://example.com/a"), story_id="s1")
     b = dataclasses.replace(article("https://example.com/b"), story_id="s2")
     assert store.add_article(a, None) and store.add_article(b, None)
@@ -428,4 +448,132 @@ def test_a_refused_article_leaves_no_story_merge_behind(store: Store) -> None:
     assert not store.add_article(again, None, merges=[("s2", "s1")])
 
     assert [r.story_id for r in store.articles()] == ["s1", "s2"]
-    assert {s["id"] for s in store.db.query("SELECT id FROM stories")} == {"s1", "s2"}
+    assert {s["id"] for s in sql("SELECT id FROM stories")} == {"s1", "s2"}
+
+
+# ---------------------------------------------------------------- the rest of the interface, both backends
+
+
+def story_record(story_id: str, **changes: Any) -> Story:
+    values: dict[str, Any] = dict(
+        id=story_id, title="Bridge reopens", date="2025-06-24", sources={"zeta.example": 2, "alpha.example": 1},
+        articles=[], summary="It reopened.", key_points=["One.", "Two.", "Three."], image_url=None,
+        image_caption=None, image_source=None, first_seen="", updated_at="", summarized_by="extractive",
+    )  # fmt: skip
+    return Story(**(values | changes))
+
+
+def test_a_saved_story_reads_back_with_its_articles_in_order(store: Store) -> None:
+    late = dataclasses.replace(article("https://example.com/late", fetched_at=T0), story_id="abc123")
+    late.published = "2025-06-24T10:00:00Z"
+    early = dataclasses.replace(article("https://example.com/early", fetched_at=T0 + timedelta(hours=1)),
+                                story_id="abc123")  # fmt: skip
+    early.published = "2025-06-24T08:00:00Z"
+    assert store.add_article(late, None) and store.add_article(early, None)
+    assert store.is_stale("abc123")
+
+    store.save_story(story_record("abc123"), members=2)
+    story = store.story("abc123")
+    assert story is not None
+    assert story.articles == [early.id, late.id]  # by publication, not by storing
+    assert list(story.sources) == ["zeta.example", "alpha.example"]  # the order written is kept
+    assert story.key_points == ["One.", "Two.", "Three."] and story.summary == "It reopened."
+    assert (story.first_seen, story.updated_at) == (iso(T0), iso(T0 + timedelta(hours=1)))
+    assert not store.is_stale("abc123") and store.stale_stories() == []
+    assert [a.id for a in store.story_members("abc123")] == [early.id, late.id]
+    assert store.story("abc") == story  # a prefix
+    assert store.story("abd") is None
+
+    # A record made from fewer articles than the story has stays stale.
+    store.save_story(story_record("abc123", title="Old"), members=1)
+    assert store.is_stale("abc123") and store.story("abc123").title == "Old"  # type: ignore[union-attr]
+
+
+def test_an_id_prefix_of_two_records_is_ambiguous(store: Store) -> None:
+    for story_id in ("aa11", "aa22"):
+        assert store.add_article(
+            dataclasses.replace(article(f"https://example.com/{story_id}"), story_id=story_id), None
+        )
+    with pytest.raises(AmbiguousId, match="'aa'"):
+        store.story("aa")
+    assert store.story("aa1").id == "aa11"  # type: ignore[union-attr]
+    ids = sorted(a.id for a in store.articles())
+    shared = next(n for n in range(16, 0, -1) if ids[0][:n] == ids[1][:n]) if ids[0][0] == ids[1][0] else 0
+    if shared:
+        with pytest.raises(AmbiguousId):
+            store.article(ids[0][:shared])
+    assert store.article(ids[0]).id == ids[0]  # type: ignore[union-attr]
+
+
+def test_stories_since_in_order_of_update(store: Store) -> None:
+    for i, story_id in enumerate(("s2", "s1", "s3")):
+        a = dataclasses.replace(article(f"https://example.com/{i}", fetched_at=T0 + timedelta(hours=i)), story_id=story_id)
+        assert store.add_article(a, None)
+    assert [s.id for s in store.stories()] == ["s2", "s1", "s3"]
+    assert [s.id for s in store.stories(since=iso(T0 + timedelta(hours=1)))] == ["s1", "s3"]
+    assert [s.articles for s in store.stories()] == [[a.id] for a in store.articles()]
+
+
+def test_place_unplaced_articles_with_fingerprints_and_merges(store: Store) -> None:
+    from ingest.dedupe.assign import Placement
+    from ingest.dedupe.neardup import FingerprintRow
+
+    a = article("https://example.com/a", fetched_at=T0)
+    b = article("https://example.com/b", fetched_at=T0 + timedelta(hours=1), text=a.text)
+    c = article("https://example.com/c", fetched_at=T0 + timedelta(hours=2), text="Something else.")
+    for x in (a, b, c):
+        assert store.add_article(x, None)
+    assert [x.id for x in store.unplaced_articles()] == [a.id, b.id, c.id]
+    assert store.same_text(a.content_hash) == (a.id, None)
+
+    signature = bytes(range(256)) * 4  # a BLOB round trip, every byte value
+    store.place([
+        (a, Placement(None, a.id, fingerprint=FingerprintRow(a.id, signature, 9, None))),
+        (b, Placement(a.id, a.id)),
+        (c, Placement(None, c.id, fingerprint=FingerprintRow(c.id, b"\x00\x01", 2, None))),
+    ])  # fmt: skip
+    assert store.unplaced_articles() == []
+    assert store.same_text(a.content_hash) == (a.id, a.id)
+    assert [(f.article_id, f.signature, f.shingles, story) for f, story in store.fingerprints()] == [
+        (a.id, signature, 9, a.id), (c.id, b"\x00\x01", 2, c.id)]  # fmt: skip
+    assert store.story(a.id).articles == [a.id, b.id]  # type: ignore[union-attr]
+
+    # A later placement merging c's story into a's: c's articles and bookkeeping move over.
+    d = article("https://example.com/d", fetched_at=T0 + timedelta(hours=3), text="Joins both.")
+    assert store.add_article(d, None)
+    store.place([(d, Placement(None, a.id, merges=[(c.id, a.id)]))])
+    assert store.story(c.id) is None
+    merged = store.story(a.id)
+    assert merged is not None and merged.articles == [a.id, b.id, c.id, d.id]
+    assert (merged.first_seen, merged.updated_at) == (iso(T0), iso(T0 + timedelta(hours=3)))
+
+
+def test_recent_articles_replays_the_last_days_by_date(store: Store) -> None:
+    old = dataclasses.replace(article("https://example.com/old"), published="2025-06-01T00:00:00Z")
+    new = dataclasses.replace(article("https://example.com/new"), published="2025-06-24T00:00:00Z")
+    undated = dataclasses.replace(article("https://example.com/undated", fetched_at=T0), published=None)
+    for x in (new, undated, old):
+        assert store.add_article(x, None)
+    assert [a.id for a in store.recent_articles(7, T0 + timedelta(days=1))] == [new.id, undated.id]
+    assert [a.id for a in store.recent_articles(30, T0)] == [old.id, new.id, undated.id]
+
+
+def test_articles_walk_every_page_in_stored_order(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.store import postgres
+
+    monkeypatch.setattr(postgres, "_PAGE", 3)  # PostgreSQL reads a large table a page at a time
+    urls = [f"https://example.com/{i}" for i in (5, 1, 4, 2, 6, 3, 0)]
+    for i, url in enumerate(urls):
+        assert store.add_article(article(url, fetched_at=T0 + timedelta(minutes=i)), None)
+    assert [a.canonical_url for a in store.articles()] == urls
+    assert [a.canonical_url for a in store.articles(since=iso(T0 + timedelta(minutes=3)))] == urls[3:]
+    # The store may be used while a walk is half-way.
+    walk = store.articles()
+    first = next(walk)
+    assert store.add_article(article("https://example.com/late"), None)
+    assert [first.canonical_url, *(a.canonical_url for a in walk)] == [*urls, "https://example.com/late"]
+
+
+def test_answers_while_the_database_is_there(store: Store) -> None:
+    assert store.answers() is True
+    assert store.answers(timeout=0.5) is True

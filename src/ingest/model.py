@@ -125,3 +125,5 @@ class FeedState:
     failures: int = 0  # consecutive
     next_poll: str | None = None
     gone_since: str | None = None  # when the server first answered 410 Gone
+    lease_owner: str | None = None  # the daemon polling it now, when several share the database
+    lease_until: str | None = None  # ISO 8601, UTC, to the millisecond: when that lease runs out

@@ -1,7 +1,10 @@
 """The database: one interface (`base.Store`), a backend per engine, frozen migrations, typed records."""
 
 from ingest.model import FeedState
-from ingest.store import sqlite  # noqa: F401  (registers the SQLite backend with Store.open)
+from ingest.store import (
+    postgres,  # noqa: F401  (registers the PostgreSQL backend; psycopg loads on use)
+    sqlite,  # noqa: F401  (registers the SQLite backend with Store.open)
+)
 from ingest.store.base import AmbiguousId, Store, StoreError
 
 __all__ = ["AmbiguousId", "FeedState", "Store", "StoreError"]

@@ -1,17 +1,20 @@
 """The store's interface: what the pipeline and the commands ask of a database, backend aside.
 
 Records go in and come out as the dataclasses of `ingest.model`; nothing above this package sees a
-row. A backend implements every abstract method with the same meaning (SQLite today, `sqlite.py`);
-`Store.open` picks the backend for a location.
+row. A backend implements every abstract method with the same meaning (SQLite, `sqlite.py`, for a
+file; PostgreSQL, `postgres.py`, for a `postgresql://` URL); `Store.open` picks the backend for a
+location by its scheme.
 """
 
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 from ingest.model import Article, FeedState, Story
 
@@ -28,25 +31,68 @@ class AmbiguousId(LookupError):
     """An id prefix that matches more than one record."""
 
 
+# A location that starts like a URL names a server; anything else is a file path.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+# Other spellings of a backend's scheme: libpq takes both postgres:// and postgresql://.
+_ALIASES = {"postgres": "postgresql"}
+
+
+def scheme_of(location: Path | str) -> str:
+    """The backend scheme of a database location: "" for a file path, else the URL's (lower case)."""
+    found = _SCHEME.match(location) if isinstance(location, str) else None
+    return _ALIASES.get(found[1].lower(), found[1].lower()) if found else ""
+
+
+def shown(location: Path | str) -> str:
+    """A location as messages and logs name it: a path as it is, a URL without its password."""
+    if not scheme_of(location):
+        return str(location)
+    parts = urlsplit(str(location))
+    user, at, host = parts.netloc.rpartition("@")
+    netloc = f"{user.partition(':')[0]}{at}{host}"
+    query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith("password="))
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def placed_stories(placements: Iterable[tuple[Article, Placement]]) -> set[str]:
+    """The stories a batch of placements leaves articles in: each one's story, and the survivors of its
+    merges, less the stories merged away. Their bookkeeping is recounted once the batch is written."""
+    placed: set[str] = set()
+    for _, placement in placements:
+        for gone, keep in placement.merges:
+            placed.discard(gone)
+            placed.add(keep)
+        placed.add(placement.story_id)
+    return placed
+
+
 class Store(abc.ABC):
     """One connection to the database; the daemon's writes and the commands' reads go through here."""
 
     # Backends by the scheme of the locations they open ("" for a file path); each registers itself
     # by subclassing, and ingest.store imports them all, so the interface never imports a backend.
     backends: ClassVar[dict[str, type[Store]]] = {}
+    # Whether several daemons may share this database (and so must coordinate through it).
+    shared: ClassVar[bool] = False
+    # The database as messages name it: the file, or the URL without its password.
+    location: str
 
     def __init_subclass__(cls, scheme: str = "", **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         Store.backends[scheme] = cls
 
     @staticmethod
-    def open(location: Path, *, create: bool = True) -> Store:
-        """Open the database at `location` (created and migrated unless `create` is false)."""
-        return Store.backends[""].connect(location, create=create)
+    def open(location: Path | str, *, create: bool = True) -> Store:
+        """Open the database at `location`, a file path or a URL such as postgresql://user@host/db
+        (created and migrated unless `create` is false)."""
+        scheme = scheme_of(location)
+        if scheme not in Store.backends:
+            raise StoreError(f"{shown(location)}: no backend for {scheme}:// (a file path or postgresql://...)")
+        return Store.backends[scheme].connect(location, create=create)
 
     @classmethod
     @abc.abstractmethod
-    def connect(cls, location: Path, *, create: bool = True) -> Store:
+    def connect(cls, location: Path | str, *, create: bool = True) -> Store:
         """This backend's store at `location`."""
 
     @abc.abstractmethod
@@ -168,3 +214,44 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def stories(self, since: str | None = None) -> Iterator[Story]:
         """Every story, most recently updated last; only those updated at or after `since` if given."""
+
+    # -- fleet coordination: several daemons sharing one database -----------------------------
+    # `owner` names one daemon (any string unique to it); `now` is timezone-aware; leases are seconds.
+
+    @abc.abstractmethod
+    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float) -> bool:
+        """Atomically lease a feed to `owner` until now + `lease`, if it is due (no next poll time, or
+        one at or before now) and no other owner holds an unexpired lease; False otherwise. A feed with
+        no row yet gets one and is claimable. A concurrent claimer never waits for this one."""
+
+    @abc.abstractmethod
+    def renew_feeds(self, urls: Iterable[str], *, owner: str, now: datetime, lease: float) -> None:
+        """Extend to now + `lease` the leases `owner` still holds on these feeds (others are left)."""
+
+    @abc.abstractmethod
+    def release_feed(self, url: str, *, owner: str) -> None:
+        """Drop the feed's lease if `owner` holds it (record_success and record_failure also drop it)."""
+
+    @abc.abstractmethod
+    def claim_entry(self, key: str, *, owner: str, now: datetime, lease: float) -> bool:
+        """Claim an entry (its canonical URL or guid) for `owner` until now + `lease`: True if nobody
+        held it, the claim had expired, or it was already this owner's (then renewed)."""
+
+    @abc.abstractmethod
+    def release_entry(self, key: str, *, owner: str) -> None:
+        """Drop the claim on an entry if `owner` holds it."""
+
+    @abc.abstractmethod
+    def reserve_host(self, host: str, *, now: datetime, gap: float) -> datetime:
+        """Reserve the next request start to `host`, fleet-wide: atomically, the start is the later of
+        the stored next allowed time and `now`, and start + `gap` becomes the next allowed time."""
+
+    @abc.abstractmethod
+    def hold_assigner(self) -> bool:
+        """Whether this store's session holds the one fleet-wide assigner role, taking it if it is free.
+        It goes with the session: a daemon that dies or loses its connection lets it go. Asking again
+        while holding it answers True and takes nothing more."""
+
+    @abc.abstractmethod
+    def release_assigner(self) -> None:
+        """Give up the assigner role, if this session holds it."""

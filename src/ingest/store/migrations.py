@@ -138,3 +138,26 @@ def m004_story_records(db: Database) -> None:
         CREATE INDEX stories_updated_at ON stories(updated_at);
         """
     )
+
+
+@migrations()
+def m005_fleet(db: Database) -> None:
+    # Several daemons coordinating through one database (a PostgreSQL one in practice; SQLite has the
+    # same tables so that the store means the same on both): a lease on each feed being polled, claims
+    # on entries being fetched, and each host's next allowed request start. Their times are whole
+    # microseconds since the epoch, exact to add and compare, finer than the records' ISO seconds.
+    db.executescript(
+        """
+        ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+        ALTER TABLE feeds ADD COLUMN lease_until INTEGER;
+        CREATE TABLE entry_claims (
+            key TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            until INTEGER NOT NULL
+        );
+        CREATE TABLE hosts (
+            host TEXT PRIMARY KEY,
+            next_allowed INTEGER NOT NULL
+        );
+        """
+    )

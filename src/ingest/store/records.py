@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingest.model import Article, FeedState, Story
@@ -14,6 +15,9 @@ ARTICLE_COLUMNS = tuple(field.name for field in dataclasses.fields(Article))
 FEED_COLUMNS = tuple(field.name for field in dataclasses.fields(FeedState))
 # JSON-encoded columns of the stories table, and what an empty one reads as.
 _STORY_JSON = {"sources": "{}", "key_points": "[]"}
+# Where a count of microseconds starts (the fleet's times on a backend without a timestamp type).
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def article_row(article: Article, entry_url: str | None) -> dict[str, Any]:
@@ -32,7 +36,29 @@ def article_of(row: Mapping[str, Any]) -> Article:
 
 
 def feed_of(row: Mapping[str, Any]) -> FeedState:
-    return FeedState(**{name: row[name] for name in FEED_COLUMNS})
+    values = {name: row[name] for name in FEED_COLUMNS}
+    values["lease_until"] = moment(values["lease_until"])
+    return FeedState(**values)
+
+
+def moment(value: datetime | int | None) -> str | None:
+    """A lease's end as the records write it: ISO 8601 UTC to the millisecond (a lease is finer than the
+    second that record times keep), from a backend's timestamp or its microseconds since the epoch."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = instant(value)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def micros(at: datetime) -> int:
+    """A timezone-aware time as whole microseconds since the epoch: exact to store, add and compare."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def instant(value: int) -> datetime:
+    """The UTC time `micros` made `value` of."""
+    return _EPOCH + value * _MICROSECOND
 
 
 def story_row(story: Story) -> dict[str, Any]:

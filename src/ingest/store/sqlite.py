@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from ingest.model import Article, FeedState, Story
-from ingest.store.base import AmbiguousId, Store, StoreError
+from ingest.store.base import AmbiguousId, Store, StoreError, placed_stories
 from ingest.store.migrations import migrations
 from ingest.store.records import (
     ARTICLE_COLUMNS,
@@ -23,48 +22,16 @@ from ingest.store.records import (
     story_of,
     story_row,
 )
+from ingest.store.sqlite_errors import BUSY_TIMEOUT_S, explained, writes
+from ingest.store.sqlite_fleet import SQLiteFleet
 from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
     from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
-# Readers and a second writer wait this long for a lock before giving up.
-BUSY_TIMEOUT_S = 30.0
 # Articles in the order a story lists them: by publication, the undated by when they were fetched.
 _BY_DATE = "coalesce(published, fetched_at), rowid"
-
-
-# What an operator can do about a write SQLite refused, by the start of its error code's name.
-_WRITE_HINTS = (
-    ("SQLITE_READONLY", "the file or its folder is read-only: check their permissions and the mount"),
-    ("SQLITE_FULL", "the disk is full"),
-    ("SQLITE_IOERR", "the disk may be full or failing"),
-    ("SQLITE_CANTOPEN", "its folder must exist and be writable, for the -wal and -shm files"),
-    ("SQLITE_BUSY", f"another process held the write lock for more than {BUSY_TIMEOUT_S:g}s"),
-)
-_T = TypeVar("_T")
-
-
-def _writes(method: Callable[..., _T]) -> Callable[..., _T]:
-    """A Store method whose refused write (read-only file, full disk, I/O error) is a StoreError naming
-    the file and why, rather than a bare sqlite3 error that the callers' catch-alls would log as a crash."""
-
-    @functools.wraps(method)
-    def write(self: SQLiteStore, *args: Any, **kwargs: Any) -> _T:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write: {_explained(exc)}") from None
-
-    return write
-
-
-def _explained(exc: sqlite3.Error) -> str:
-    """SQLite's message, and what to do about it when its error code says."""
-    name = getattr(exc, "sqlite_errorname", "")
-    hint = next((text for prefix, text in _WRITE_HINTS if name.startswith(prefix)), None)
-    return f"{exc} ({hint})" if hint else str(exc)
 
 
 def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
@@ -74,16 +41,18 @@ def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
     )
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLiteFleet, Store):
     """One connection to a SQLite file; WAL lets other processes read while the daemon writes."""
 
     def __init__(self, db: Database, path: Path) -> None:
         self.db = db
         self.path = path
+        self.location = str(path)
 
     @classmethod
-    def connect(cls, path: Path, *, create: bool = True) -> SQLiteStore:
-        """Open (and create, migrate) the database at `path`, in WAL mode."""
+    def connect(cls, location: Path | str, *, create: bool = True) -> SQLiteStore:
+        """Open (and create, migrate) the database at `location`, a file path, in WAL mode."""
+        path = Path(location)
         if not create and not path.exists():
             raise StoreError(f"{path}: no such database (run `ingest --once` first)")
         try:
@@ -98,7 +67,7 @@ class SQLiteStore(Store):
             db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed page
             db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
-            raise StoreError(f"{path}: {_explained(exc)}") from None
+            raise StoreError(f"{path}: {explained(exc)}") from None
         except OSError as exc:
             raise StoreError(f"{path}: {exc}") from None
         return cls(db, path)
@@ -108,7 +77,7 @@ class SQLiteStore(Store):
 
     # -- feeds --------------------------------------------------------------------------------
 
-    @_writes
+    @writes
     def sync_feeds(self, feeds: Iterable[tuple[str, str]]) -> None:
         """Make sure every configured (url, name) has a row; names follow the configuration."""
         with self.db.atomic():
@@ -123,7 +92,7 @@ class SQLiteStore(Store):
         row = next(self.db.query(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds WHERE url = ?", [url]), None)
         return feed_of(row) if row else FeedState(url)
 
-    @_writes
+    @writes
     def record_success(
         self,
         url: str,
@@ -140,12 +109,13 @@ class SQLiteStore(Store):
         self.db.execute(
             """UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
                    title = coalesce(?, title), last_polled = ?, last_success = ?, last_status = ?,
-                   last_error = ?, failures = 0, next_poll = ?, gone_since = NULL
+                   last_error = ?, failures = 0, next_poll = ?, gone_since = NULL,
+                   lease_owner = NULL, lease_until = NULL
                WHERE url = ?""",
             [etag, last_modified, title, iso(at), iso(at), status, problem, iso(next_poll), url],
         )
 
-    @_writes
+    @writes
     def record_failure(
         self, url: str, *, error: str, status: int | None, at: datetime, next_poll: datetime
     ) -> None:
@@ -153,7 +123,8 @@ class SQLiteStore(Store):
         self.db.execute(
             """UPDATE feeds SET last_polled = ?, last_status = ?, last_error = ?,
                    failures = failures + 1, next_poll = ?,
-                   gone_since = CASE WHEN ? = 410 THEN coalesce(gone_since, ?) END
+                   gone_since = CASE WHEN ? = 410 THEN coalesce(gone_since, ?) END,
+                   lease_owner = NULL, lease_until = NULL
                WHERE url = ?""",
             [iso(at), status, error, iso(next_poll), status, iso(at), url],
         )
@@ -193,7 +164,7 @@ class SQLiteStore(Store):
         )
         return next(given_up, None) is not None
 
-    @_writes
+    @writes
     def add_article(
         self,
         article: Article,
@@ -284,10 +255,10 @@ class SQLiteStore(Store):
     def unplaced_articles(self) -> list[Article]:
         return self._articles(f"WHERE story_id IS NULL ORDER BY {_BY_DATE}")
 
-    @_writes
+    @writes
     def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:
+        placements = list(placements)
         with self.db.atomic():
-            placed = set()
             for article, placement in placements:
                 self.db.execute(
                     "UPDATE articles SET duplicate_of = ?, story_id = ? WHERE id = ?",
@@ -297,10 +268,7 @@ class SQLiteStore(Store):
                     _insert_fingerprint(self.db, placement.fingerprint)
                 for gone, keep in placement.merges:
                     self._merge_stories(gone, keep)
-                    placed.discard(gone)
-                    placed.add(keep)
-                placed.add(placement.story_id)
-            for story_id in placed:
+            for story_id in placed_stories(placements):
                 self.db.execute(
                     """INSERT INTO stories (id, first_seen, updated_at, articles)
                        SELECT story_id, min(fetched_at), max(fetched_at), count(*) FROM articles
@@ -310,7 +278,7 @@ class SQLiteStore(Store):
                     {"id": story_id},
                 )
 
-    @_writes
+    @writes
     def record_entry_failure(
         self, key: str, *, feed: str, url: str | None, reason: str, permanent: bool, at: datetime
     ) -> None:
@@ -350,7 +318,7 @@ class SQLiteStore(Store):
     def story_members(self, story_id: str) -> list[Article]:
         return self._articles(f"WHERE story_id = ? ORDER BY {_BY_DATE}", [story_id])
 
-    @_writes
+    @writes
     def save_story(self, story: Story, members: int) -> None:
         row = story_row(story)
         assignments = ", ".join(f"{name} = :{name}" for name in row if name not in ("id", "first_seen", "updated_at"))

@@ -1,0 +1,156 @@
+"""The PostgreSQL schema's history, as frozen SQL: a step never changes once released and never
+imports today's code, as with SQLite's (`migrations.py`).
+
+Several daemons may start at once against one database, so the steps run in one transaction that
+first takes a transaction-level advisory lock: the first daemon migrates, the others wait on the lock
+and then find every step recorded in `ingest_migrations`. The lock goes with the transaction, so a
+daemon killed half-way leaves neither a lock nor a half-made schema behind.
+
+The records' times are the ISO 8601 text the records hold (compared as text, in the "C" collation so
+that the order is the code points' whatever the database's locale); the fleet's own times (leases,
+claims, host reservations) are `timestamptz`, to the microsecond.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # psycopg is imported only where a PostgreSQL database is opened
+    import psycopg
+
+# pg_advisory_xact_lock's key for migrations: "ingest" in ASCII, then 1. The assigner's key (2) is
+# pg_fleet.ASSIGNER_LOCK; no other program is expected to use keys starting this way.
+MIGRATION_LOCK = 0x696E6765_7374_0001
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "p001_initial",
+        """
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            title TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            last_polled TEXT COLLATE "C",
+            last_success TEXT COLLATE "C",
+            last_status INTEGER,
+            last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT COLLATE "C",
+            gone_since TEXT COLLATE "C",
+            lease_owner TEXT,
+            lease_until TIMESTAMPTZ
+        );
+        CREATE TABLE articles (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,  -- the order of storing (SQLite's rowid)
+            id TEXT COLLATE "C" PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL UNIQUE,
+            entry_url TEXT,
+            guid TEXT,
+            feed TEXT NOT NULL,
+            source TEXT NOT NULL,
+            site_name TEXT,
+            title TEXT,
+            description TEXT,
+            author TEXT,
+            published TEXT COLLATE "C",
+            fetched_at TEXT COLLATE "C" NOT NULL,
+            language TEXT,
+            text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            image_url TEXT,
+            image_caption TEXT,
+            tags JSON NOT NULL DEFAULT '[]',
+            content_hash TEXT NOT NULL,
+            duplicate_of TEXT COLLATE "C" REFERENCES articles(id),
+            story_id TEXT COLLATE "C",
+            -- Full-text search over title and text (SQLite's articles_fts): words as written, no
+            -- stemming, since the articles are in many languages.
+            search TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', coalesce(title, '') || ' ' || text)) STORED
+        );
+        CREATE INDEX articles_guid ON articles(guid);
+        CREATE INDEX articles_entry_url ON articles(entry_url);
+        CREATE INDEX articles_content_hash ON articles(content_hash);
+        CREATE INDEX articles_fetched_at ON articles(fetched_at);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE INDEX articles_story_id ON articles(story_id);
+        CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+        CREATE INDEX articles_search ON articles USING GIN (search);
+        CREATE TABLE entry_failures (
+            key TEXT PRIMARY KEY,
+            feed TEXT NOT NULL,
+            url TEXT,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            permanent BOOLEAN NOT NULL,
+            last_attempt TEXT COLLATE "C" NOT NULL
+        );
+        CREATE TABLE fingerprints (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,  -- the order of arrival
+            article_id TEXT COLLATE "C" PRIMARY KEY REFERENCES articles(id),
+            signature BYTEA NOT NULL,
+            shingles INTEGER NOT NULL,
+            duplicate_of TEXT COLLATE "C"
+        );
+        CREATE TABLE stories (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            first_seen TEXT COLLATE "C" NOT NULL,
+            updated_at TEXT COLLATE "C" NOT NULL,
+            articles INTEGER NOT NULL DEFAULT 0,
+            title TEXT,
+            date TEXT,
+            sources JSON,  -- json, not jsonb: the order of the sources (most articles first) is kept
+            summary TEXT,
+            key_points JSON,
+            image_url TEXT,
+            image_caption TEXT,
+            image_source TEXT,
+            summarized_by TEXT,
+            stale BOOLEAN NOT NULL DEFAULT true
+        );
+        CREATE INDEX stories_stale ON stories(stale) WHERE stale;
+        CREATE INDEX stories_updated_at ON stories(updated_at);
+        -- The fleet: claims on entries being fetched, and each host's next allowed request start.
+        CREATE TABLE entry_claims (
+            key TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            until TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE hosts (
+            host TEXT PRIMARY KEY,
+            next_allowed TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
+)
+
+
+def migrate(conn: psycopg.Connection[Any]) -> list[str]:
+    """Apply the steps this database lacks, in order, in one transaction; the names of those applied."""
+    from psycopg.rows import tuple_row
+
+    applied = []
+    with conn.transaction(), conn.cursor(row_factory=tuple_row) as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
+        cursor.execute(
+            """CREATE TABLE IF NOT EXISTS ingest_migrations (
+                   name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+        )
+        done = {name for (name,) in cursor.execute("SELECT name FROM ingest_migrations").fetchall()}
+        for name, sql in MIGRATIONS:
+            if name not in done:
+                cursor.execute(sql)  # type: ignore[arg-type]  (frozen text, no parameters)
+                cursor.execute("INSERT INTO ingest_migrations (name) VALUES (%s)", [name])
+                applied.append(name)
+    return applied
+
+
+def migrated(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the database has been through at least the first step (for opening it read-only)."""
+    from psycopg.rows import tuple_row
+
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        row = cursor.execute("SELECT to_regclass('ingest_migrations') IS NOT NULL").fetchone()
+    return bool(row and row[0])
