@@ -140,7 +140,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         except AmbiguousId as exc:
             raise UsageError(str(exc)) from None
         if found is None:
-            print(f"ingest: no {args.kind} with id {args.id!r} in {store.path}", file=sys.stderr)
+            print(f"ingest: no {args.kind} with id {args.id!r} in {store.location}", file=sys.stderr)
             return EXIT_FAILED
         if args.kind == "article":
             sys.stdout.write(article_text(found))
@@ -195,12 +195,14 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(path))
 
 
-def _database(args: argparse.Namespace, config: Config | None = None) -> Path:
-    """--db, else $INGEST_DB, else the database the configuration names."""
-    if args.db:
-        return Path(args.db)
-    if env := os.environ.get("INGEST_DB"):
-        return Path(env)
+def _database(args: argparse.Namespace, config: Config | None = None) -> Path | str:
+    """--db, else $INGEST_DATABASE (or its older name $INGEST_DB), else the database the configuration
+    names: a SQLite file's path, or a postgresql:// URL."""
+    from ingest.store.base import scheme_of
+
+    given = args.db or os.environ.get("INGEST_DATABASE") or os.environ.get("INGEST_DB")
+    if given:
+        return given if scheme_of(given) else Path(given)
     return (config or _config(args)).database
 
 
@@ -243,15 +245,16 @@ def _parser() -> argparse.ArgumentParser:
     # SUPPRESS: an option given before the command is not reset by the command's own default.
     common.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
                         help="feeds.yaml to use (default: $INGEST_CONFIG, else ./feeds.yaml)")
-    common.add_argument("--db", default=argparse.SUPPRESS, metavar="FILE",
-                        help="SQLite database (default: $INGEST_DB, else the config's `database`)")
+    common.add_argument("--db", default=argparse.SUPPRESS, metavar="FILE|URL",
+                        help="a SQLite file or a postgresql:// URL (default: $INGEST_DATABASE, else the "
+                             "config's `database`)")
     common.add_argument("--log-level", default=argparse.SUPPRESS,
                         choices=["debug", "info", "warning", "error"])
     common.add_argument("--log-format", default=argparse.SUPPRESS, choices=["auto", "json", "console"],
                         help="log lines as JSON or for people (default: JSON unless stderr is a terminal)")
 
     parser = argparse.ArgumentParser(
-        prog="ingest", parents=[common], description="Poll news feeds into a SQLite database."
+        prog="ingest", parents=[common], description="Poll news feeds into a SQLite or PostgreSQL database."
     )
     parser.set_defaults(func=cmd_run, config=None, db=None, log_level="info", log_format="auto")
     parser.add_argument("--once", action="store_true", help="poll every feed once, then exit")

@@ -2,7 +2,7 @@
 
 from ingest.config.load import load_config
 from ingest.config.types import Config, ConfigError, FeedConfig, SummarizerConfig
-from ingest.config.values import parse_duration, parse_listen, parse_selector, parse_size
+from ingest.config.values import parse_database, parse_duration, parse_listen, parse_selector, parse_size
 
 __all__ = [
     "Config",
@@ -10,6 +10,7 @@ __all__ = [
     "FeedConfig",
     "SummarizerConfig",
     "load_config",
+    "parse_database",
     "parse_duration",
     "parse_listen",
     "parse_selector",

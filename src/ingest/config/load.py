@@ -35,6 +35,7 @@ from ingest.config.values import (
     _size,
     _text,
     _url,
+    parse_database,
     parse_listen,
     parse_selector,
 )
@@ -167,11 +168,12 @@ def _config(root: Node, path: Path) -> Config:
     feeds = _feeds(top["feeds"][1], shared)
     database = Path(defaults.DATABASE)
     if "database" in top:
-        database = Path(str(_check(_text, top["database"][1], "database"))).expanduser()
+        database = _check(parse_database, top["database"][1], "database")  # type: ignore[assignment]
     extra = {name: parse(top[name][1], name) for name, parse in _TOP_FIELDS.items() if name in top}
     if "summarizer" in top:
         extra["summarizer"] = _summarizer(top["summarizer"][1])
-    database = path.parent / database
+    if isinstance(database, Path):  # a file, relative to this one; a URL is the server's
+        database = path.parent / database
     return Config(path=path, database=database, feeds=feeds, **extra)  # type: ignore[arg-type]
 
 

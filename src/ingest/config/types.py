@@ -55,7 +55,7 @@ class Config:
     """The whole of feeds.yaml."""
 
     path: Path
-    database: Path
+    database: Path | str  # a SQLite file (absolute), or a postgresql:// URL as written
     feeds: tuple[FeedConfig, ...]
     max_connections: int = defaults.MAX_CONNECTIONS
     max_per_host: int = defaults.MAX_PER_HOST

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from cssselect import GenericTranslator, SelectorError
@@ -19,6 +20,9 @@ _DURATION = re.compile(f"(?:{_DURATION_PART.pattern})+")
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:([kmg])(?:i?b)?|(b)?)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A database location that starts like a URL names a server (as ingest.store reads it); else a file.
+_DATABASE_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_DATABASE_SCHEMES = ("postgresql", "postgres")
 
 
 def parse_duration(value: object) -> float:
@@ -110,6 +114,17 @@ def _text(value: object) -> str:
         raise ValueError("must not contain control characters or line breaks")
     _encodable(value)
     return value.strip()
+
+
+def parse_database(value: object) -> Path | str:
+    """A database: a postgresql:// (or postgres://) URL, kept as written for libpq, else a file path."""
+    text = _text(value)
+    found = _DATABASE_URL.match(text)
+    if found is None:
+        return Path(text).expanduser()
+    if found[1].lower() not in _DATABASE_SCHEMES:  # the URL itself may hold a password: not repeated
+        raise ValueError(f"{found[1]}:// is not a database ingest can use (a file path, or postgresql://...)")
+    return text
 
 
 def _encodable(value: str) -> None:
