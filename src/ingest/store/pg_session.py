@@ -27,7 +27,7 @@ _HINTS = (
     ("53100", "the database server's disk is full"),
     ("25006", "the server takes no writes: is it a standby?"),
     ("42501", "the database user lacks a privilege on ingest's tables"),
-    ("57P", "the server is shutting down or restarting"),
+    ("57P", "the server ended the session: a restart, a shutdown or an administrator"),
 )
 
 
