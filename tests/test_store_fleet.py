@@ -95,6 +95,14 @@ def test_a_feed_not_yet_due_is_not_claimed(store: Store) -> None:
     assert store.claim_feed(FEED, owner="a", now=at(60), lease=LEASE)  # due at its next poll time
 
 
+def test_a_feed_not_yet_due_is_claimed_when_due_is_not_asked(store: Store, other: Store) -> None:
+    store.sync_feeds([(FEED, "Example")])
+    store.record_success(FEED, status=200, at=NOW, next_poll=at(60))
+    assert store.claim_feed(FEED, owner="a", now=NOW, lease=LEASE, due=False)  # `--once` polls every feed
+    assert not other.claim_feed(FEED, owner="b", now=NOW, lease=LEASE, due=False)  # but never two at once
+    assert other.claim_feed(FEED, owner="b", now=at(LEASE), lease=LEASE, due=False)
+
+
 def test_success_and_failure_end_the_lease(store: Store, other: Store) -> None:
     store.sync_feeds([(FEED, "Example")])
     assert store.claim_feed(FEED, owner="a", now=NOW, lease=LEASE)

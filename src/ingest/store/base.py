@@ -219,10 +219,11 @@ class Store(abc.ABC):
     # `owner` names one daemon (any string unique to it); `now` is timezone-aware; leases are seconds.
 
     @abc.abstractmethod
-    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float) -> bool:
+    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True) -> bool:
         """Atomically lease a feed to `owner` until now + `lease`, if it is due (no next poll time, or
-        one at or before now) and no other owner holds an unexpired lease; False otherwise. A feed with
-        no row yet gets one and is claimable. A concurrent claimer never waits for this one."""
+        one at or before now; not asked when `due` is false, as `--once` polls every feed) and no other
+        owner holds an unexpired lease; False otherwise. A feed with no row yet gets one and is
+        claimable. A concurrent claimer never waits for this one."""
 
     @abc.abstractmethod
     def renew_feeds(self, urls: Iterable[str], *, owner: str, now: datetime, lease: float) -> None:

@@ -29,17 +29,17 @@ class PostgresFleet(PgSession):
 
     shared: ClassVar[bool] = True
 
-    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float) -> bool:
-        """Atomically lease a due feed that no other owner holds to `owner` until now + `lease`."""
+    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True) -> bool:
+        """Atomically lease a (due) feed that no other owner holds to `owner` until now + `lease`."""
         values = {"url": url, "owner": owner, "due": iso(now), "now": now, "until": now + timedelta(seconds=lease)}
+        when = "AND (next_poll IS NULL OR next_poll <= %(due)s)" if due else ""
         # SKIP LOCKED: a feed row another daemon is claiming right now is not free, and not waited for.
         claimed = self._one(
-            """UPDATE feeds SET lease_owner = %(owner)s, lease_until = %(until)s
-               WHERE url = (SELECT url FROM feeds WHERE url = %(url)s
-                                AND (next_poll IS NULL OR next_poll <= %(due)s)
-                                AND (lease_until IS NULL OR lease_until <= %(now)s OR lease_owner = %(owner)s)
-                            FOR UPDATE SKIP LOCKED)
-               RETURNING url""",
+            f"""UPDATE feeds SET lease_owner = %(owner)s, lease_until = %(until)s
+                WHERE url = (SELECT url FROM feeds WHERE url = %(url)s {when}
+                                 AND (lease_until IS NULL OR lease_until <= %(now)s OR lease_owner = %(owner)s)
+                             FOR UPDATE SKIP LOCKED)
+                RETURNING url""",
             values,
         )
         if claimed is not None:

@@ -29,14 +29,15 @@ class SQLiteFleet:
     path: Path
 
     @writes
-    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float) -> bool:
-        """Atomically lease a due feed that no other owner holds to `owner` until now + `lease`."""
+    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True) -> bool:
+        """Atomically lease a (due) feed that no other owner holds to `owner` until now + `lease`."""
         values = {"url": url, "owner": owner, "due": iso(now), "now": micros(now),
                   "until": micros(now + timedelta(seconds=lease))}  # fmt: skip
+        when = "AND (next_poll IS NULL OR next_poll <= :due)" if due else ""
         claimed = self.db.execute(
-            """UPDATE feeds SET lease_owner = :owner, lease_until = :until
-               WHERE url = :url AND (next_poll IS NULL OR next_poll <= :due)
-                   AND (lease_until IS NULL OR lease_until <= :now OR lease_owner = :owner)""",
+            f"""UPDATE feeds SET lease_owner = :owner, lease_until = :until
+                WHERE url = :url {when}
+                    AND (lease_until IS NULL OR lease_until <= :now OR lease_owner = :owner)""",
             values,
         )
         if claimed.rowcount:
