@@ -80,6 +80,19 @@ def test_a_missing_database_is_named_without_the_password(postgres_url: str) -> 
     assert "no_such_db" in str(info.value).partition(": ")[2] and "s3cret" not in str(info.value)
 
 
+def test_a_unix_socket_url_opens_and_shows_no_password_in_either_place(
+    postgres_url: str, pg_cluster: PostgresCluster
+) -> None:
+    name = postgres_url.rpartition("/")[2]
+    socket_url = f"postgresql://postgres:s3cret@/{name}?host={pg_cluster.root}&port={pg_cluster.port}&password=s3cret"
+    store = Store.open(socket_url)
+    try:
+        assert store.location == f"postgresql://postgres@/{name}?host={pg_cluster.root}&port={pg_cluster.port}"
+        assert store.answers()
+    finally:
+        store.close()
+
+
 def test_an_unknown_scheme_is_a_store_error() -> None:
     with pytest.raises(StoreError, match=r"^mysql://u@db/x: no backend for mysql://"):
         Store.open("mysql://u:pw@db/x")

@@ -43,9 +43,13 @@ def open_connection(url: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Connecti
         raise StoreError(f"{shown(url)}: {DRIVER_MISSING}") from None
     try:
         given = conninfo_to_dict(url)
-        # libpq counts whole seconds and takes 2 at least; the URL's own settings win.
-        defaults = {"connect_timeout": str(max(2, math.ceil(timeout))), "application_name": "ingest"}
-        extra = {name: value for name, value in defaults.items() if name not in given}
+        # libpq counts whole seconds and takes 2 at least. A server that vanishes without a word (a cut
+        # network) fails the next call within half a minute rather than blocking the daemon's event loop
+        # for TCP's quarter of an hour: keepalives while idle, and a bound on unacknowledged sends.
+        defaults = {"connect_timeout": str(max(2, math.ceil(timeout))), "application_name": "ingest",
+                    "keepalives_idle": "30", "keepalives_interval": "10", "keepalives_count": "3",
+                    "tcp_user_timeout": "30000"}  # fmt: skip
+        extra = {name: value for name, value in defaults.items() if name not in given}  # the URL's own win
         conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, **extra)
     except psycopg.Error as exc:
         raise StoreError(f"{shown(url)}: cannot connect: {said(exc, url)}") from None
