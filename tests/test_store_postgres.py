@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -161,6 +162,27 @@ def test_a_page_two_daemons_store_leaves_no_error_in_the_server_log(
         second.close()
     added = log.read_text(errors="replace")[len(before):]
     assert "duplicate key" not in added and "ERROR" not in added, added
+
+
+def test_a_claim_never_waits_for_a_feed_row_another_session_has_locked(postgres_url: str) -> None:
+    feed, now = "https://example.com/feed.xml", datetime(2025, 6, 24, 12, tzinfo=UTC)
+    store = Store.open(postgres_url)
+    blocker = psycopg.connect(postgres_url)  # not autocommit: its transaction holds the row lock
+    try:
+        store.sync_feeds([(feed, "Example")])
+        blocker.execute("SELECT 1 FROM feeds WHERE url = %s FOR UPDATE", [feed])
+        answer: list[bool] = []
+        claimer = threading.Thread(target=lambda: answer.append(store.claim_feed(feed, owner="a", now=now, lease=30)))
+        claimer.start()
+        claimer.join(timeout=5)
+        waited = claimer.is_alive()
+        blocker.rollback()  # lets a claimer that did wait finish, so the test ends either way
+        claimer.join(timeout=30)
+        assert not waited and answer == [False]  # skipped, not waited for
+        assert store.claim_feed(feed, owner="a", now=now, lease=30)
+    finally:
+        blocker.close()
+        store.close()
 
 
 # ---------------------------------------------------------------- a lost connection
