@@ -54,7 +54,11 @@ def open_connection(url: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Connecti
     except psycopg.Error as exc:
         raise StoreError(f"{shown(url)}: cannot connect: {said(exc, url)}") from None
     conn.adapters.register_loader("json", TextLoader)
-    conn.execute("SET TIME ZONE 'UTC'")  # timestamps come back in UTC, and intervals add in seconds
+    try:
+        conn.execute("SET TIME ZONE 'UTC'")  # timestamps come back in UTC, and intervals add in seconds
+    except psycopg.Error as exc:
+        conn.close()
+        raise StoreError(f"{shown(url)}: {said(exc, url)}") from None
     return conn
 
 
