@@ -14,6 +14,7 @@ from ingest.fetch.errors import (
     FetchError,
     FetchTimeout,
     HTTPStatusError,
+    NotClaimed,
     ShuttingDown,
     TooLarge,
     TooManyRedirects,
@@ -51,11 +52,12 @@ class Fetcher:
         max_per_host: int = defaults.MAX_PER_HOST,
         min_host_gap: float = 0.0,  # none unless asked: the daemon passes the configured one
         transport: Transport | None = None,
+        host_clock: HostClock | None = None,
     ) -> None:
         self._user_agent = user_agent
         self._trusted: frozenset[str] = frozenset()
         self.trust(trusted_hosts)
-        self._gates = _Gates(max_connections, max_per_host, min_host_gap)
+        self._gates = _Gates(max_connections, max_per_host, min_host_gap, host_clock)
         self._transport = transport or AiohttpTransport(max_connections=max_connections)
 
     def refuse_new_requests(self) -> None:
@@ -82,12 +84,15 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         ready: Callable[[], Awaitable[object]] | None = None,
+        claim: Callable[[], bool] | None = None,
     ) -> Response:
         """GET `url`, following redirects ourselves so every hop is checked and counted.
 
         `ready`, if given, is awaited once, when the host's gate and gap let the first hop start and
         before it takes a connection: the caller's back-pressure (a slot for the page it will hold),
-        which then never waits behind another host's politeness."""
+        which then never waits behind another host's politeness. `claim`, if given, is asked once the
+        first hop holds one of the host's connections and before it reserves its start: if it says no,
+        nothing is sent (NotClaimed), so a process claims no more than it can send soon."""
         headers = {"User-Agent": self._user_agent, "Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -96,7 +101,10 @@ class Fetcher:
         target = _parse_url(url)
         deadline: float | None = None
         for hop in range(policy.max_redirects + 1):
-            async with self._gates.slot(target.host or "", str(target), ready if hop == 0 else None):
+            first = hop == 0
+            async with self._gates.slot(
+                target.host or "", str(target), ready if first else None, claim if first else None
+            ):
                 # The clock starts once the first slot is ours: queueing is not the server's fault.
                 deadline = deadline or asyncio.get_running_loop().time() + policy.timeout
                 response = await self._hop(self._request(target, headers, policy), policy, deadline)
@@ -120,13 +128,19 @@ class Fetcher:
         return response
 
 
+# Where processes share the hosts' gaps (daemons on one database): the seconds until this process's next
+# request to a host may start, that start reserved for it among all of theirs, given the host and the gap.
+HostClock = Callable[[str, float], float]
+
+
 class _Gates:
     """A cap on concurrent requests in all and to each host, and a minimum gap between one host's."""
 
-    def __init__(self, total: int, per_host: int, gap: float) -> None:
+    def __init__(self, total: int, per_host: int, gap: float, clock: HostClock | None = None) -> None:
         self._total = asyncio.Semaphore(total)
         self._per_host = per_host
         self._gap = gap
+        self._clock = clock
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
         self._closed = False
@@ -136,10 +150,16 @@ class _Gates:
 
     @asynccontextmanager
     async def slot(
-        self, host: str, url: str, ready: Callable[[], Awaitable[object]] | None = None
+        self,
+        host: str,
+        url: str,
+        ready: Callable[[], Awaitable[object]] | None = None,
+        claim: Callable[[], bool] | None = None,
     ) -> AsyncIterator[None]:
         gate = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
         async with gate:
+            if claim is not None and not self._closed and not claim():
+                raise NotClaimed(url, "not sent: another process holds it")
             await self._keep_gap(host)
             if ready is not None:
                 await ready()
@@ -149,6 +169,9 @@ class _Gates:
                 yield
 
     async def _keep_gap(self, host: str) -> None:
+        if self._clock is not None and self._gap > 0:
+            await asyncio.sleep(self._clock(host, self._gap))
+            return
         now = asyncio.get_running_loop().time()
         start = max(now, self._next_start.get(host, now))
         # Reserve the start before sleeping, so concurrent waiters line up one gap apart.

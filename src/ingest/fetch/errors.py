@@ -39,3 +39,8 @@ class AddressRefused(FetchError):
 
 class ShuttingDown(FetchError):
     """The fetcher was closed to new requests: the process is stopping."""
+
+
+class NotClaimed(FetchError):
+    """The caller's claim on the request was refused: another process is making it (a daemon sharing
+    the database holds the feed), so it was not sent."""
