@@ -269,7 +269,7 @@ def test_feed_success_and_failure_bookkeeping(store: Store) -> None:
     assert row.failures == 2
     assert row.last_error == "timeout"
     assert row.last_status is None
-    assert row.next_poll == "2025-06-24T12:10:00Z"
+    assert row.next_poll == "2025-06-24T12:10:00.000Z"  # to the millisecond, as leases
     assert row.last_success is None
 
     later = T0 + timedelta(hours=1)
@@ -286,7 +286,7 @@ def test_feed_success_and_failure_bookkeeping(store: Store) -> None:
     assert state.failures == 0
     assert state.etag == '"abc"'
     assert state.last_modified == "Tue, 24 Jun 2025 12:00:00 GMT"
-    assert state.next_poll == "2025-06-24T13:30:00Z"
+    assert state.next_poll == "2025-06-24T13:30:00.000Z"
     row = store.feed_state(FEED)
     assert row.last_error is None
     assert row.last_status == 200

@@ -185,8 +185,10 @@ class Store(abc.ABC):
         that is earlier), oldest first: what the story clusterer replays after a restart."""
 
     @abc.abstractmethod
-    def unplaced_articles(self) -> list[Article]:
-        """Articles stored before stories existed (no story yet), in order of publication."""
+    def unplaced_articles(self, *, stored_order: bool = False) -> list[Article]:
+        """Articles with no story yet, in order of publication: those of a database from before stories.
+        With `stored_order`, in the order they were stored: those other daemons stored for the fleet's
+        assigner, the list a prefix of that order (no article stored earlier becomes visible later)."""
 
     @abc.abstractmethod
     def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:

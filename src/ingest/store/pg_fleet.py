@@ -14,11 +14,15 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from ingest.store.pg_session import PgSession
-from ingest.text.dates import iso
+from ingest.store.records import moment
 
 # pg_try_advisory_lock's key for the assigner role: "ingest" in ASCII, then 2 (pg_schema.MIGRATION_LOCK
 # is 1). pg_locks shows a bigint key as its high and low 32 bits (classid, objid) with objsubid 1.
 ASSIGNER_LOCK = 0x696E6765_7374_0002
+# Held shared by every transaction that stores an article, and exclusively while the assigner reads what
+# waits to be placed: identity values are handed out in one order and committed in another, and the
+# assigner must read a prefix of the order of storing, as one daemon would place them.
+STORING_LOCK = 0x696E6765_7374_0003
 _HELD = """locktype = 'advisory' AND pid = pg_backend_pid() AND granted
            AND classid = %(high)s::oid AND objid = %(low)s::oid AND objsubid = 1"""
 _ASSIGNER = {"key": ASSIGNER_LOCK, "high": ASSIGNER_LOCK >> 32, "low": ASSIGNER_LOCK & 0xFFFFFFFF}
@@ -31,7 +35,7 @@ class PostgresFleet(PgSession):
 
     def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True) -> bool:
         """Atomically lease a (due) feed that no other owner holds to `owner` until now + `lease`."""
-        values = {"url": url, "owner": owner, "due": iso(now), "now": now, "until": now + timedelta(seconds=lease)}
+        values = {"url": url, "owner": owner, "due": moment(now), "now": now, "until": now + timedelta(seconds=lease)}
         when = "AND (next_poll IS NULL OR next_poll <= %(due)s)" if due else ""
         # SKIP LOCKED: a feed row another daemon is claiming right now is not free, and not waited for.
         claimed = self._one(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.model import Article, FeedState, Story
 from ingest.store.base import AmbiguousId, Store, StoreError, placed_stories
-from ingest.store.pg_fleet import PostgresFleet
+from ingest.store.pg_fleet import STORING_LOCK, PostgresFleet
 from ingest.store.pg_schema import migrate, migrated
 from ingest.store.pg_session import CONNECT_TIMEOUT_S, open_connection
 from ingest.store.records import (
@@ -25,6 +25,7 @@ from ingest.store.records import (
     article_of,
     article_row,
     feed_of,
+    moment,
     story_of,
     story_row,
 )
@@ -146,7 +147,7 @@ class PostgresStore(PostgresFleet, Store, scheme="postgresql"):
                    next_poll = %(next)s, gone_since = NULL, lease_owner = NULL, lease_until = NULL
                WHERE url = %(url)s""",
             {"etag": etag, "modified": last_modified, "title": title, "at": iso(at), "status": status,
-             "problem": problem, "next": iso(next_poll), "url": url},
+             "problem": problem, "next": moment(next_poll), "url": url},
         )  # fmt: skip
 
     def record_failure(
@@ -158,7 +159,7 @@ class PostgresStore(PostgresFleet, Store, scheme="postgresql"):
                    gone_since = CASE WHEN %(status)s::integer = 410 THEN coalesce(gone_since, %(at)s) END,
                    lease_owner = NULL, lease_until = NULL
                WHERE url = %(url)s""",
-            {"at": iso(at), "status": status, "error": error, "next": iso(next_poll), "url": url},
+            {"at": iso(at), "status": status, "error": error, "next": moment(next_poll), "url": url},
         )
 
     # -- entries and articles -------------------------------------------------------------------
@@ -192,6 +193,7 @@ class PostgresStore(PostgresFleet, Store, scheme="postgresql"):
         marks = ", ".join(f"%({name})s" for name in record)
         try:
             with self._session(atomic=True) as conn:
+                conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", [STORING_LOCK])  # see unplaced_articles
                 # ON CONFLICT rather than an error: two daemons storing one page is expected, and a
                 # unique violation would be an ERROR line in the server's log every time.
                 stored = conn.execute(
@@ -258,8 +260,15 @@ class PostgresStore(PostgresFleet, Store, scheme="postgresql"):
             {"since": since},
         )
 
-    def unplaced_articles(self) -> list[Article]:
-        return self._articles(f"WHERE story_id IS NULL ORDER BY {_BY_DATE}")
+    def unplaced_articles(self, *, stored_order: bool = False) -> list[Article]:
+        if not stored_order:
+            return self._articles(f"WHERE story_id IS NULL ORDER BY {_BY_DATE}")
+        with self._session(atomic=True) as conn:
+            # Every store holds STORING_LOCK shared: once it is ours, no insert is under way, so no lower
+            # seq than those read can commit after this read.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [STORING_LOCK])
+            rows = conn.execute(f"{_ARTICLES} WHERE story_id IS NULL ORDER BY seq").fetchall()
+        return [article_of(row) for row in rows]
 
     def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:
         placements = list(placements)

@@ -19,6 +19,7 @@ from ingest.store.records import (
     article_of,
     article_row,
     feed_of,
+    moment,
     story_of,
     story_row,
 )
@@ -112,7 +113,7 @@ class SQLiteStore(SQLiteFleet, Store):
                    last_error = ?, failures = 0, next_poll = ?, gone_since = NULL,
                    lease_owner = NULL, lease_until = NULL
                WHERE url = ?""",
-            [etag, last_modified, title, iso(at), iso(at), status, problem, iso(next_poll), url],
+            [etag, last_modified, title, iso(at), iso(at), status, problem, moment(next_poll), url],
         )
 
     @writes
@@ -126,7 +127,7 @@ class SQLiteStore(SQLiteFleet, Store):
                    gone_since = CASE WHEN ? = 410 THEN coalesce(gone_since, ?) END,
                    lease_owner = NULL, lease_until = NULL
                WHERE url = ?""",
-            [iso(at), status, error, iso(next_poll), status, iso(at), url],
+            [iso(at), status, error, moment(next_poll), status, iso(at), url],
         )
 
     def answers(self, timeout: float = 2.0) -> bool:
@@ -252,8 +253,8 @@ class SQLiteStore(SQLiteFleet, Store):
             {"since": since},
         )
 
-    def unplaced_articles(self) -> list[Article]:
-        return self._articles(f"WHERE story_id IS NULL ORDER BY {_BY_DATE}")
+    def unplaced_articles(self, *, stored_order: bool = False) -> list[Article]:
+        return self._articles(f"WHERE story_id IS NULL ORDER BY {'rowid' if stored_order else _BY_DATE}")
 
     @writes
     def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:

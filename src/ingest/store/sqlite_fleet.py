@@ -16,9 +16,8 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from ingest.store.records import instant, micros
+from ingest.store.records import instant, micros, moment
 from ingest.store.sqlite_errors import writes
-from ingest.text.dates import iso
 
 
 class SQLiteFleet:
@@ -31,7 +30,7 @@ class SQLiteFleet:
     @writes
     def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True) -> bool:
         """Atomically lease a (due) feed that no other owner holds to `owner` until now + `lease`."""
-        values = {"url": url, "owner": owner, "due": iso(now), "now": micros(now),
+        values = {"url": url, "owner": owner, "due": moment(now), "now": micros(now),
                   "until": micros(now + timedelta(seconds=lease))}  # fmt: skip
         when = "AND (next_poll IS NULL OR next_poll <= :due)" if due else ""
         claimed = self.db.execute(
