@@ -35,6 +35,12 @@ PAGES_PER_WORKER = 3
 # again): records stay minutes fresh at most, and a story growing by an article a second costs one
 # summary per gap, not one per article.
 STORY_REFRESH_GAP = 5.0
+# Daemons sharing a database (PostgreSQL) claim a feed or an entry for this many seconds, and renew the
+# claims they hold this many times a lease: a daemon that dies holds nothing after one lease.
+LEASE = 60.0
+RENEWALS_PER_LEASE = 3
+# Seconds between two looks for articles other daemons stored, by the daemon that places them in stories.
+ASSIGN_EVERY = 1.0
 
 
 def workers() -> int:

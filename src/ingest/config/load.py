@@ -73,6 +73,7 @@ _TOP_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "user_agent": _field(_text),
     "min_host_gap": _field(_duration(0.0)),
     "shutdown_grace": _field(_duration(0.0)),
+    "lease": _field(_duration(1.0)),
     "listen": _field(parse_listen),
     "workers": _field(_int(1)),
 }

@@ -62,6 +62,7 @@ class Config:
     user_agent: str = defaults.USER_AGENT
     min_host_gap: float = defaults.MIN_HOST_GAP
     shutdown_grace: float = defaults.SHUTDOWN_GRACE
+    lease: float = defaults.LEASE  # how long a daemon sharing the database holds a claim unrenewed
     workers: int | None = None  # extraction worker processes; None: defaults.workers(), the usable cores
     listen: tuple[str, int] | None = None  # where /healthz and /metrics are served, if anywhere
     summarizer: SummarizerConfig | None = None

@@ -8,8 +8,10 @@ from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-# Network time of one request, and CPU time of one extraction: both from milliseconds to the limits.
+# Network time of one request and CPU time of one extraction, from milliseconds to the limits; a claim,
+# one round trip to the shared database, from half a millisecond.
 _FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30)
+_CLAIM_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1)
 _EXTRACT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
@@ -46,6 +48,18 @@ class Metrics:
         )
         self.queue_depth = Gauge(
             "ingest_queue_depth", "Articles waiting for or in fetch and extraction.", registry=self.registry
+        )
+
+        # Daemons sharing a database: what this one holds, and what a claim costs it.
+        self.leases_held = Gauge(
+            "ingest_leases_held", "Feeds and entries this daemon holds a lease on.", ["kind"],
+            registry=self.registry,
+        )
+        self.claim_seconds = Histogram(
+            "ingest_claim_duration_seconds",
+            "Time to claim a feed, an entry or a host's next start in the shared database.",
+            buckets=_CLAIM_BUCKETS,
+            registry=self.registry,
         )
 
     @contextmanager

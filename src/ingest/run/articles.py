@@ -36,6 +36,7 @@ class Outcome(enum.Enum):
     DUPLICATE = "duplicate"
     FAILED = "failed"
     SKIPPED = "skipped"  # not tried because the process is stopping; the next run tries again
+    ELSEWHERE = "elsewhere"  # another daemon sharing the database is fetching it
 
 
 async def store_new_entries(svc: Services, feed: FeedConfig, entries: Sequence[Entry]) -> list[Outcome]:
@@ -54,6 +55,13 @@ async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Ou
     link = entry_url(entry)
     if link in svc.in_flight:
         return Outcome.DUPLICATE
+    # Claimed by its link, which every feed listing the article shares, else by its key in its feed.
+    claim = link or entry_key(entry, feed.url) or _pseudo_url(feed, entry)
+    if not svc.fleet.claim_entry(claim):
+        return Outcome.ELSEWHERE
+    if svc.fleet.shared and _seen(svc, feed, entry):  # stored by the daemon whose claim just ended
+        svc.fleet.done_with_entry(claim)
+        return Outcome.DUPLICATE
     if link:
         svc.in_flight.add(link)
     svc.metrics.queue_depth.inc()
@@ -69,6 +77,7 @@ async def _store_entry_once(svc: Services, feed: FeedConfig, entry: Entry) -> Ou
     finally:
         svc.metrics.queue_depth.dec()
         svc.in_flight.discard(link or "")
+        svc.fleet.done_with_entry(claim)
 
 
 async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry, link: str | None) -> Outcome:
@@ -139,6 +148,8 @@ async def _job(
 async def _store(svc: Services, built: Built, link: str | None) -> Outcome:
     """Place the article among what is stored (its original, its story) and store it."""
     article = built.article
+    if svc.fleet.shared:
+        return _store_unplaced(svc, built, link)
     deduper = await svc.deduper()
     # No await from here to the store: another task's article cannot slip in between.
     if svc.store.has_article(article.id):  # another URL of a stored page: not a new article to place
@@ -151,8 +162,22 @@ async def _store(svc: Services, built: Built, link: str | None) -> Outcome:
     ):
         log.info("article_duplicate", canonical_url=article.canonical_url)
         return Outcome.DUPLICATE
-    svc.metrics.articles_stored.inc()
     svc.stories_changed.set()
+    return _stored(svc, built)
+
+
+def _store_unplaced(svc: Services, built: Built, link: str | None) -> Outcome:
+    """In a fleet, an article is stored as it is, and the one daemon that places articles (fleet.py)
+    gives it its original and story, in order, so no story splits because two daemons saw its articles."""
+    if svc.store.has_article(built.article.id) or not svc.store.add_article(built.article, entry_url=link):
+        log.info("article_duplicate", canonical_url=built.article.canonical_url)
+        return Outcome.DUPLICATE
+    return _stored(svc, built)
+
+
+def _stored(svc: Services, built: Built) -> Outcome:
+    article = built.article
+    svc.metrics.articles_stored.inc()
     log.info(
         "article_stored",
         id=article.id,

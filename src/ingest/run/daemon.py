@@ -17,6 +17,7 @@ from ingest.config import Config, ConfigError, FeedConfig, load_config
 from ingest.ops.metrics import Metrics
 from ingest.ops.monitor import start_monitor
 from ingest.ops.notify import Notifier
+from ingest.run.assigner import keep_assigning
 from ingest.run.pipeline import PollResult, is_due, keep_stories_fresh, poll_feed
 from ingest.run.services import Services, feed_hosts, services
 from ingest.store import FeedState, Store, StoreError
@@ -75,6 +76,11 @@ class Daemon:
             watchdog = asyncio.create_task(self._notifier.keep_watchdog_fed())
             svc.stories_changed.set()  # records a previous run left stale
             summaries = asyncio.create_task(keep_stories_fresh(svc))
+            # Sharing the database with other daemons: renew this one's claims, and place articles
+            # while it holds the assigner's role (both idle on a database of its own).
+            drained = asyncio.Event()  # claims are renewed while the polls under way drain
+            leases = asyncio.create_task(svc.fleet.keep_leases(drained))
+            assigning = asyncio.create_task(keep_assigning(svc, self._stop))
             self._update_gauges()
             self._notifier.send("READY=1", "STATUS=" + self._status())
             log.info("daemon_started", feeds=len(self._feeds), listen=self._config.listen)
@@ -84,6 +90,8 @@ class Daemon:
             self._scheduler.shutdown(wait=False)
             svc.fetcher.refuse_new_requests()
             await self._drain()
+            drained.set()
+            await asyncio.gather(leases, assigning)
             summaries.cancel()  # a story left stale is refreshed by the next run
             watchdog.cancel()
             if monitor is not None:

@@ -7,6 +7,7 @@ import random
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -15,12 +16,13 @@ from structlog.contextvars import bound_contextvars
 from ingest import defaults
 from ingest.config import Config, FeedConfig
 from ingest.feeds import FeedError
-from ingest.fetch import FetchError, Response, ShuttingDown
+from ingest.fetch import FetchError, NotClaimed, Response, ShuttingDown
 from ingest.model import FeedState, ParsedFeed
 from ingest.ops.logs import describe
 from ingest.ops.metrics import Metrics
 from ingest.ops.workers import WorkerError
 from ingest.run.articles import Outcome, store_new_entries
+from ingest.run.assigner import assign_stored
 from ingest.run.jobs import parse_feed_job
 from ingest.run.retry import feed_retry
 from ingest.run.schedule import cache_lifetime, next_delay
@@ -49,6 +51,7 @@ class PollResult:
     duplicates: int = 0
     failed_entries: int = 0
     next_poll: datetime | None = None
+    elsewhere: bool = False  # not polled: another daemon sharing the database holds it, or polled it
 
 
 async def run_once(
@@ -57,19 +60,25 @@ async def run_once(
     """Poll every configured feed once, concurrently; with `due_only`, only those whose time has come."""
     store.sync_feeds((feed.url, feed.name) for feed in config.feeds)
     now = _now()
-    feeds = [feed for feed in config.feeds if not due_only or is_due(store.feed_state(feed.url), now)]
+    # On a shared database, whether a feed is due is part of its claim, made as its poll starts.
+    check = due_only and not store.shared
+    feeds = [feed for feed in config.feeds if not check or is_due(store.feed_state(feed.url), now)]
     async with services(config, store, metrics) as svc:
         stop = asyncio.Event()
         # Extractive records are made beside extraction. A model's summary is a request per story and
         # refresh (often a paid one): with a model configured, --once asks it once, at its end.
         refreshing = svc.summarizer is None
         refresher = asyncio.create_task(keep_stories_fresh(svc, stop)) if refreshing else None
+        leases = asyncio.create_task(svc.fleet.keep_leases(stop))
         try:
-            results = list(await asyncio.gather(*(poll_feed(svc, feed) for feed in feeds)))
+            polls = (poll_feed(svc, feed, due_only=due_only) for feed in feeds)
+            results = list(await asyncio.gather(*polls))
         finally:
             stop.set()
+            await leases
             if refresher is not None:
                 await refresher
+        await assign_stored(svc)  # in a fleet, unless another daemon places the articles
         await refresh_story_records(svc)  # what joined since the last refresh
         return results
 
@@ -112,20 +121,26 @@ def is_due(state: FeedState, now: datetime) -> bool:
     return due is None or due <= now
 
 
-async def poll_feed(svc: Services, feed: FeedConfig) -> PollResult:
-    """Fetch one feed and store its new articles; every failure ends up in the result, none raises."""
+async def poll_feed(svc: Services, feed: FeedConfig, *, due_only: bool = True) -> PollResult:
+    """Fetch one feed and store its new articles; every failure ends up in the result, none raises.
+    On a shared database, a feed another daemon holds (or, with `due_only`, one not due) is not polled."""
     with bound_contextvars(feed=feed.name, url=feed.url):
+        recorded = False
         try:
-            return await _poll(svc, feed)
+            result = await _poll(svc, feed, due_only)
+            recorded = result.status is not None or not result.ok  # not when cut short by a stop
+            return result
         except StoreError:
             raise  # the database refused a write: not this feed's fault, and no use trying the others
         except Exception as exc:  # a bug of ours must not take the other feeds down with it
             log.exception("feed_crashed")
+            recorded = True
             return _failed(svc, feed, svc.store.feed_state(feed.url), exc, _now())
+        finally:
+            svc.fleet.done_with_feed(feed.url, recorded=recorded)
 
 
-async def _poll(svc: Services, feed: FeedConfig) -> PollResult:
-    started = _now()
+async def _poll(svc: Services, feed: FeedConfig, due_only: bool) -> PollResult:
     state = svc.store.feed_state(feed.url)
     try:
         with svc.metrics.timed(svc.metrics.fetch_seconds.labels("feed")):
@@ -135,17 +150,24 @@ async def _poll(svc: Services, feed: FeedConfig) -> PollResult:
                 accept=FEED_ACCEPT,
                 etag=state.etag,
                 last_modified=state.last_modified,
+                # On a shared database, claimed once the host lets this daemon send it, not before.
+                claim=partial(svc.fleet.claim_feed, feed.url, due=due_only) if svc.fleet.shared else None,
             )
+        # The next poll counts from the answer, not from the start of a wait behind the host's gate, so the
+        # server never sees two polls less than an interval apart.
+        answered = _now()
         parsed = None if response.status == 304 else await _parse(svc, feed, response)
     except ShuttingDown:
         # Not polled at all: the feed keeps its due time and is polled first thing next run.
         return PollResult(feed, ok=True, error="not polled: shutting down")
+    except NotClaimed:
+        return _elsewhere(svc, feed)
     except (FetchError, FeedError, WorkerError) as exc:
-        return _failed(svc, feed, state, exc, started)
+        return _failed(svc, feed, state, exc, _now())
     if parsed is None:
-        return _succeeded(svc, feed, response, started)
+        return _succeeded(svc, feed, response, answered)
     outcomes = await store_new_entries(svc, feed, parsed.entries[: feed.max_entries])
-    return _succeeded(svc, feed, response, started, parsed, outcomes)
+    return _succeeded(svc, feed, response, answered, parsed, outcomes)
 
 
 async def _parse(svc: Services, feed: FeedConfig, response: Response) -> ParsedFeed:
@@ -162,25 +184,25 @@ def _succeeded(
     svc: Services,
     feed: FeedConfig,
     response: Response,
-    started: datetime,
+    answered: datetime,
     parsed: ParsedFeed | None = None,
     outcomes: Sequence[Outcome] = (),
 ) -> PollResult:
     problem = parsed.problem if parsed else None
     error = f"malformed feed, entries before the fault kept: {problem}" if problem else None
-    hints = [cache_lifetime(response.headers, started), parsed.ttl if parsed else None]
+    hints = [cache_lifetime(response.headers, answered), parsed.ttl if parsed else None]
     delay = next_delay(
         interval=feed.interval, cache_hint=max(filter(None, hints), default=None), jitter=random.random()
     )
-    next_poll = started + timedelta(seconds=delay)
+    next_poll = answered + timedelta(seconds=delay)
     # An entry that failed is tried again at the next poll (unless it failed for good), which a 304 would
     # never show it to: so a poll with failures keeps no validators, and the next one reads the feed whole.
-    keep = Outcome.FAILED not in outcomes
+    keep = Outcome.FAILED not in outcomes and Outcome.ELSEWHERE not in outcomes  # theirs may fail
     etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
     svc.store.record_success(
         feed.url,
         status=response.status,
-        at=started,
+        at=answered,
         next_poll=next_poll,
         etag=etag if keep else None,
         last_modified=last_modified if keep else None,
@@ -214,6 +236,16 @@ def _succeeded(
     else:
         log.info("feed_polled", **fields)
     return result
+
+
+def _elsewhere(svc: Services, feed: FeedConfig) -> PollResult:
+    """Another daemon polls the feed, or polled it and set its next time: look again then, or once its
+    lease ends, in case that daemon died holding it."""
+    state = svc.store.feed_state(feed.url)
+    times = [parse_datetime(state.next_poll), parse_datetime(state.lease_until)]
+    next_poll = max(filter(None, times), default=_now() + timedelta(seconds=svc.fleet.lease))
+    log.debug("feed_elsewhere", held_by=state.lease_owner, next_poll=iso(next_poll))
+    return PollResult(feed, ok=True, next_poll=next_poll, elsewhere=True)
 
 
 def _failed(

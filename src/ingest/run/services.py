@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,15 +17,17 @@ from yarl import URL
 from ingest import defaults
 from ingest.config import Config, FeedConfig
 from ingest.fetch import Fetcher, FetchPolicy
+from ingest.model import Article
 from ingest.ops.logs import quiet_libraries
 from ingest.ops.metrics import Metrics
 from ingest.ops.workers import WorkerPool
+from ingest.run.fleet import Fleet
 from ingest.store import Store
 from ingest.stories.summarizer import Summarizer
 from ingest.text.language import check_room
 
 if TYPE_CHECKING:
-    from ingest.dedupe.assign import Deduper
+    from ingest.dedupe.assign import Deduper, Placement
 
 log = structlog.get_logger("ingest.run.services")
 
@@ -43,7 +45,12 @@ class Services:
     # Entry URLs being processed now: two feeds listing one article fetch it once.
     in_flight: set[str] = field(default_factory=set)
     summarizer: Summarizer | None = None  # the configured model for story summaries, if any
-    stories_changed: asyncio.Event = field(default_factory=asyncio.Event)  # set when an article is stored
+    stories_changed: asyncio.Event = field(default_factory=asyncio.Event)  # set when an article is placed
+    fleet: Fleet = None  # type: ignore[assignment]  # this daemon's claims; by default, on a store of its own
+
+    def __post_init__(self) -> None:
+        if self.fleet is None:
+            object.__setattr__(self, "fleet", Fleet(self.store, self.metrics))
 
 
 class DeduperLoader:
@@ -54,6 +61,14 @@ class DeduperLoader:
         self._store = store
         self._deduper = deduper
         self._lock = asyncio.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._deduper is not None
+
+    def forget(self) -> None:
+        """Drop the index; the next call rebuilds it from the store (which others may have written)."""
+        self._deduper = None
 
     async def __call__(self) -> Deduper:
         if self._deduper is None:
@@ -67,12 +82,15 @@ class DeduperLoader:
 async def services(config: Config, store: Store, metrics: Metrics | None = None) -> AsyncIterator[Services]:
     """Open the HTTP session and the worker pool; close both on the way out. Nothing heavy is loaded
     here: workers start with the first feed to parse, the deduper with the first article to place."""
+    metrics = metrics or Metrics()
+    fleet = Fleet(store, metrics, lease=config.lease)
     fetcher = Fetcher(
         user_agent=config.user_agent,
         trusted_hosts=feed_hosts(config.feeds),
         max_connections=config.max_connections,
         max_per_host=config.max_per_host,
         min_host_gap=config.min_host_gap,
+        host_clock=fleet.reserve_host if fleet.shared else None,  # the gap holds for the whole fleet
     )
     check_room()  # the workers unpack the language model; a full disk stops the run here, in one line
     workers = config.workers or defaults.workers()
@@ -82,10 +100,11 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
     pages = asyncio.Semaphore(workers * defaults.PAGES_PER_WORKER)
     model = Summarizer(config.summarizer) if config.summarizer else nullcontext()
     deduper = DeduperLoader(store)
-    if store.unplaced_articles():  # a database from before stories: place its articles now, once
+    # A database from before stories: place its articles now, once (in a fleet, the assigner does).
+    if not fleet.shared and store.unplaced_articles():
         await deduper()
     async with fetcher, pool, model as summarizer:
-        yield Services(store, fetcher, pool, deduper, pages, metrics or Metrics(), summarizer=summarizer)
+        yield Services(store, fetcher, pool, deduper, pages, metrics, summarizer=summarizer, fleet=fleet)
 
 
 async def load_deduper(store: Store) -> Deduper:
@@ -98,7 +117,7 @@ async def load_deduper(store: Store) -> Deduper:
     fingerprints = list(store.fingerprints())
     recent = store.recent_articles(REPLAY_DAYS, datetime.now(UTC))
     deduper = await asyncio.to_thread(Deduper.rebuild, fingerprints, recent)
-    placed = place_unplaced(store, deduper)
+    placed = place_unplaced(store, deduper, stored_order=store.shared)  # a fleet: as they were stored
     log.info(
         "deduper_loaded",
         fingerprints=len(fingerprints),
@@ -109,18 +128,36 @@ async def load_deduper(store: Store) -> Deduper:
     return deduper
 
 
-def place_unplaced(store: Store, deduper: Deduper) -> int:
-    """Give the articles of a database older than stories their original and story, as if each had
-    just been stored in order of publication; return how many there were (none, past the first run)."""
-    articles = store.unplaced_articles()
+def place_unplaced(store: Store, deduper: Deduper, *, stored_order: bool = False) -> int:
+    """Give the articles stored without a story their original and story, as if each had just been
+    stored: those of a database older than stories in order of publication, those a fleet stored (with
+    `stored_order`) in the order they were stored. How many there were."""
+    articles = store.unplaced_articles(stored_order=stored_order)
+    placements = place_in_order(articles, deduper, store.same_text)
+    store.place(placements)
+    return len(placements)
+
+
+def place_in_order(
+    articles: Iterable[Article],
+    deduper: Deduper,
+    same_text: Callable[[str], tuple[str, str | None] | None],
+) -> list[tuple[Article, Placement]]:
+    """Place the articles one after the other, as the pipeline places each as it stores it: an exact copy
+    of an article placed before (by `same_text`, the store's lookup, or earlier in this list) follows its
+    original without a sketch."""
     by_hash: dict[str, tuple[str, str]] = {}  # exact copies among them, which the store cannot see yet
     placements = []
     for article in articles:
-        placed = deduper.place(article, by_hash.get(article.content_hash))
+        same = by_hash.get(article.content_hash)
+        if same is None:
+            stored = same_text(article.content_hash)
+            # The first article stored with this text, if it was placed: not this one, nor one after it.
+            same = stored if stored and stored[0] != article.id and stored[1] is not None else None
+        placed = deduper.place(article, same)
         by_hash.setdefault(article.content_hash, (placed.duplicate_of or article.id, placed.story_id))
         placements.append((article, placed))
-    store.place(placements)
-    return len(placements)
+    return placements
 
 
 def feed_hosts(feeds: Iterable[FeedConfig]) -> set[str]:
