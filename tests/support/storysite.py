@@ -9,7 +9,8 @@ from html import escape
 from support.localsite import LocalSite
 
 
-def _page(report: dict, image: str) -> str:
+def report_page(report: dict, image: str) -> str:
+    """A report as a news page: navigation, a captioned picture, its paragraphs and a footer."""
     body = "".join(f"<p>{escape(p)}</p>" for p in report["text"].split("\n") if p.strip())
     return (
         f"<html><head><title>{escape(report['title'])} - The Local Ledger</title>"
@@ -25,7 +26,7 @@ def serve_reports(site: LocalSite, reports: list[dict]) -> str:
     """Serve each report as a page with a captioned picture, and an RSS feed of them; the feed's URL."""
     items = []
     for n, report in enumerate(reports):
-        url = site.add(f"/news/{n}.html", _page(report, site.url(f"/img/{n}.jpg")))
+        url = site.add(f"/news/{n}.html", report_page(report, site.url(f"/img/{n}.jpg")))
         when = datetime.fromisoformat(report["published"][:10]).replace(hour=9 + n, tzinfo=UTC)
         items.append(
             f"<item><title>{escape(report['title'])}</title><link>{url}</link><guid>{url}</guid>"
