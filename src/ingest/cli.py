@@ -108,7 +108,10 @@ def _once(args: argparse.Namespace, config: Config, store: Store) -> int:
             print(f"failed: {result.feed.name} ({result.feed.url}): {result.error}")
     failed = sum(not r.ok for r in results)
     new = sum(r.stored for r in results)
-    print(f"ingest: {len(results) - failed} feeds ok, {failed} failed; {new} articles new")
+    elsewhere = sum(r.elsewhere for r in results)  # on a shared database: polled by another daemon
+    ok = len(results) - failed - elsewhere
+    shared = f"; {elsewhere} feeds left to other daemons" if elsewhere else ""
+    print(f"ingest: {ok} feeds ok, {failed} failed; {new} articles new{shared}")
     return EXIT_FAILED if failed else EXIT_OK
 
 
