@@ -32,7 +32,7 @@ from ingest.dedupe.assign import Deduper
 from ingest.run.services import place_in_order
 from ingest.store import Store
 from support.localsite import LocalSite, Seen
-from support.longimport import events, kill_group, start
+from support.longimport import events, kill_group, serve_import, start
 from support.storysite import report_page
 
 HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
@@ -237,3 +237,51 @@ def _log(folder: Path, name: str) -> str:
 
 def _agent(seen: Seen) -> str:
     return seen.headers.get("User-Agent", "").removeprefix("fleet-")
+
+
+def test_a_daemon_whose_database_connections_are_cut_goes_on_and_stores_everything(
+    site: LocalSite, fixtures: Path, postgres_url: str, tmp_path: Path
+) -> None:
+    """The server ends the daemon's sessions twice mid-import (as a restart or a failover does): the
+    daemon keeps running, connects again, and stores every article once."""
+    job = serve_import(site, fixtures, tmp_path, PAGES_CUT, feed="/feed.xml")
+    job.config.write_text(f"database: {postgres_url}\n{job.config.read_text()}    interval: 1s\n")
+    log = tmp_path / "daemon.log"
+    with log.open("w") as out:
+        proc = start([*ingest_command(), "--config", str(job.config)], tmp_path, stdout=out, stderr=out)
+    try:
+        for stored in (5, 15):
+            wait_for(lambda n=stored: _stored(postgres_url) >= n, 120, f"{stored} articles")
+            assert _cut(postgres_url) > 0
+        wait_for(lambda: _count(postgres_url) == PAGES_CUT, 120, "every article, placed")
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(60)
+    assert code == 0
+    text = log.read_text()
+    assert "Traceback" not in text, text[-3000:]
+    with psycopg.connect(postgres_url) as conn:
+        urls = [url for (url,) in conn.execute("SELECT url FROM articles")]
+    assert len(urls) == len(set(urls)) == PAGES_CUT
+
+
+PAGES_CUT = 30
+
+
+def _stored(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        try:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            return 0
+
+
+def _cut(url: str) -> int:
+    """End every other session on the database, as the server does when it restarts; how many."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(rows)
