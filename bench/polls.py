@@ -43,7 +43,7 @@ def main() -> None:
     args = _args()
     with loopback_sites(args.hosts) as sites, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        urls = [_serve_feed(site, j) for site in sites for j in range(args.per_host)]
+        urls = [serve_feed(site, j) for site in sites for j in range(args.per_host)]
         config = folder / "feeds.yaml"
         config.write_text(
             f"min_host_gap: {args.min_host_gap}s\nmax_connections: {args.max_connections}\n"
@@ -168,7 +168,7 @@ def _bare(job: Path) -> tuple[Usage, int]:
     return usage, statuses.get("304", 0)
 
 
-def _serve_feed(site: LocalSite, j: int) -> str:
+def serve_feed(site: LocalSite, j: int) -> str:
     body = (
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {site.host} {j}</title>'
         f"<link>{site.url('/')}</link><description>nothing new</description></channel></rss>"
