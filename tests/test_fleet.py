@@ -116,11 +116,12 @@ def _export(ingest: list[str], database: str, cwd: Path) -> list[dict]:
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-def _count(url: str) -> int:
-    """Articles placed in a story; none while the first daemon has not made the schema yet."""
+def _count(url: str, *, placed: bool = True) -> int:
+    """Articles stored (placed in a story, by default); none before the first daemon made the schema."""
+    where = " WHERE story_id IS NOT NULL" if placed else ""
     with psycopg.connect(url) as conn:
         try:
-            return conn.execute("SELECT count(*) FROM articles WHERE story_id IS NOT NULL").fetchone()[0]
+            return conn.execute(f"SELECT count(*) FROM articles{where}").fetchone()[0]
         except psycopg.errors.UndefinedTable:
             return 0
 
@@ -251,7 +252,7 @@ def test_a_daemon_whose_database_connections_are_cut_goes_on_and_stores_everythi
         proc = start([*ingest_command(), "--config", str(job.config)], tmp_path, stdout=out, stderr=out)
     try:
         for stored in (5, 15):
-            wait_for(lambda n=stored: _stored(postgres_url) >= n, 120, f"{stored} articles")
+            wait_for(lambda n=stored: _count(postgres_url, placed=False) >= n, 120, f"{stored} articles")
             assert _cut(postgres_url) > 0
         wait_for(lambda: _count(postgres_url) == PAGES_CUT, 120, "every article, placed")
         assert proc.poll() is None
@@ -267,14 +268,6 @@ def test_a_daemon_whose_database_connections_are_cut_goes_on_and_stores_everythi
 
 
 PAGES_CUT = 30
-
-
-def _stored(url: str) -> int:
-    with psycopg.connect(url) as conn:
-        try:
-            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        except psycopg.errors.UndefinedTable:
-            return 0
 
 
 def _cut(url: str) -> int:
