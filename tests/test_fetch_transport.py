@@ -16,6 +16,7 @@ from ingest.fetch import (
     FetchPolicy,
     FetchTimeout,
     HTTPStatusError,
+    NotClaimed,
     Request,
     ShuttingDown,
     TooLarge,
@@ -89,6 +90,28 @@ async def test_a_304_is_returned_not_raised() -> None:
     async with fetcher(web) as f:
         response = await f.get(f"{SITE}/feed", POLICY, etag='"v1"')
     assert (response.status, response.headers["etag"]) == (304, '"v1"')
+
+
+async def test_a_refused_claim_sends_nothing_and_a_granted_one_sends_its_validators() -> None:
+    web = TableTransport({f"{SITE}/feed": Reply(304, {"ETag": '"v2"'})})
+    asked: list[str] = []
+
+    def refused() -> None:
+        asked.append("refused")
+        return None
+
+    def granted() -> tuple[str | None, str | None]:
+        asked.append("granted")
+        return '"v2"', None  # what the claim read: newer than what the caller knew
+
+    async with fetcher(web) as f:
+        with pytest.raises(NotClaimed):
+            await f.get(f"{SITE}/feed", POLICY, etag='"v1"', claim=refused)
+        assert not web.requests
+        response = await f.get(f"{SITE}/feed", POLICY, etag='"v1"', last_modified="Mon", claim=granted)
+    assert response.status == 304 and asked == ["refused", "granted"]
+    [sent] = web.requests
+    assert sent.headers["If-None-Match"] == '"v2"' and "If-Modified-Since" not in sent.headers
 
 
 async def test_an_exception_answer_is_raised_as_it_is() -> None:

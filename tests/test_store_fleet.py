@@ -80,6 +80,16 @@ def test_a_due_feed_is_leased_to_one_owner(store: Store, other: Store) -> None:
     assert store.feed_state(FEED).name == "Example"
 
 
+def test_a_claim_gives_the_state_it_claimed_so_the_poll_reads_nothing_else(store: Store) -> None:
+    store.sync_feeds([(FEED, "Example")])
+    store.record_success(FEED, status=200, at=NOW, next_poll=at(60), etag='"v1"', last_modified="Mon")
+    claimed = store.claim_feed(FEED, owner="a", now=at(60), lease=LEASE)
+    assert claimed is not None
+    assert (claimed.etag, claimed.last_modified, claimed.name) == ('"v1"', "Mon", "Example")
+    assert (claimed.lease_owner, claimed.lease_until) == ("a", "2025-06-24T12:01:30.000Z")
+    assert claimed == store.feed_state(FEED)
+
+
 def test_an_expired_lease_is_taken_over(store: Store, other: Store) -> None:
     store.sync_feeds([(FEED, "Example")])
     assert store.claim_feed(FEED, owner="a", now=NOW, lease=LEASE)

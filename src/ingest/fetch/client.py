@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from yarl import URL
 
@@ -84,27 +85,24 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         ready: Callable[[], Awaitable[object]] | None = None,
-        claim: Callable[[], bool] | None = None,
+        claim: Callable[[], Validators | None] | None = None,
     ) -> Response:
         """GET `url`, following redirects ourselves so every hop is checked and counted.
 
         `ready`, if given, is awaited once, when the host's gate and gap let the first hop start and
         before it takes a connection: the caller's back-pressure (a slot for the page it will hold),
         which then never waits behind another host's politeness. `claim`, if given, is asked once the
-        first hop holds one of the host's connections and before it reserves its start: if it says no,
-        nothing is sent (NotClaimed), so a process claims no more than it can send soon."""
+        first hop holds one of the host's connections and before it reserves its start: it gives the
+        validators to send (etag, last_modified: what the claim read, in place of the arguments), or None,
+        and then nothing is sent (NotClaimed); so a process claims no more than it can send soon."""
         headers = {"User-Agent": self._user_agent, "Accept": accept}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
+        _conditional(headers, etag, last_modified)
         target = _parse_url(url)
         deadline: float | None = None
         for hop in range(policy.max_redirects + 1):
             first = hop == 0
-            async with self._gates.slot(
-                target.host or "", str(target), ready if first else None, claim if first else None
-            ):
+            claimed = partial(_claimed, claim, headers) if claim and first else None
+            async with self._gates.slot(target.host or "", str(target), ready if first else None, claimed):
                 # The clock starts once the first slot is ours: queueing is not the server's fault.
                 deadline = deadline or asyncio.get_running_loop().time() + policy.timeout
                 response = await self._hop(self._request(target, headers, policy), policy, deadline)
@@ -178,6 +176,27 @@ class _Gates:
         self._next_start[host] = start + self._gap
         if start > now:
             await asyncio.sleep(start - now)
+
+
+# A conditional request's validators: the ETag and the Last-Modified date a feed last answered with.
+Validators = tuple[str | None, str | None]
+
+
+def _conditional(headers: dict[str, str], etag: str | None, last_modified: str | None) -> None:
+    for name, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified)):
+        if value:
+            headers[name] = value
+        else:
+            headers.pop(name, None)
+
+
+def _claimed(claim: Callable[[], Validators | None], headers: dict[str, str]) -> bool:
+    """Ask the claim; if granted, send the validators it read."""
+    validators = claim()
+    if validators is None:
+        return False
+    _conditional(headers, *validators)
+    return True
 
 
 def _parse_url(url: str) -> URL:

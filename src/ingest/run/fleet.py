@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 import structlog
 
 from ingest import defaults
+from ingest.model import FeedState
 from ingest.ops.metrics import Metrics
 from ingest.store import Store, StoreError
 
@@ -49,14 +50,14 @@ class Fleet:
 
     # -- feeds ------------------------------------------------------------------------------------
 
-    def claim_feed(self, url: str, *, due: bool = True) -> bool:
-        """Whether this daemon may poll the feed now: no other daemon holds it, and it is due (unless
-        `due` is false: `--once` without `--due` polls every feed)."""
+    def claim_feed(self, url: str, *, due: bool = True) -> FeedState | None:
+        """The feed's state if this daemon may poll it now: no other daemon holds it, and it is due
+        (unless `due` is false: `--once` without `--due` polls every feed); None if it may not."""
         if not self.shared:
-            return True
+            return self.store.feed_state(url)
         with self._claiming():
             claimed = self.store.claim_feed(url, owner=self.owner, now=_now(), lease=self.lease, due=due)
-        if claimed:
+        if claimed is not None:
             self._feeds.add(url)
             self._count()
         return claimed

@@ -141,7 +141,10 @@ async def poll_feed(svc: Services, feed: FeedConfig, *, due_only: bool = True) -
 
 
 async def _poll(svc: Services, feed: FeedConfig, due_only: bool) -> PollResult:
-    state = svc.store.feed_state(feed.url)
+    # On a shared database the feed is claimed once the host lets this daemon send its request, and the
+    # claim reads its state; on a database of its own, the state is read now.
+    claim = _Claim(svc, feed.url, due_only) if svc.fleet.shared else None
+    state = svc.store.feed_state(feed.url) if claim is None else FeedState(feed.url)
     try:
         with svc.metrics.timed(svc.metrics.fetch_seconds.labels("feed")):
             response = await svc.fetcher.get(
@@ -150,8 +153,7 @@ async def _poll(svc: Services, feed: FeedConfig, due_only: bool) -> PollResult:
                 accept=FEED_ACCEPT,
                 etag=state.etag,
                 last_modified=state.last_modified,
-                # On a shared database, claimed once the host lets this daemon send it, not before.
-                claim=partial(svc.fleet.claim_feed, feed.url, due=due_only) if svc.fleet.shared else None,
+                claim=claim,
             )
         # The next poll counts from the answer, not from the start of a wait behind the host's gate, so the
         # server never sees two polls less than an interval apart.
@@ -163,11 +165,24 @@ async def _poll(svc: Services, feed: FeedConfig, due_only: bool) -> PollResult:
     except NotClaimed:
         return _elsewhere(svc, feed)
     except (FetchError, FeedError, WorkerError) as exc:
+        state = claim.state if claim and claim.state else svc.store.feed_state(feed.url)
         return _failed(svc, feed, state, exc, _now())
     if parsed is None:
         return _succeeded(svc, feed, response, answered)
     outcomes = await store_new_entries(svc, feed, parsed.entries[: feed.max_entries])
     return _succeeded(svc, feed, response, answered, parsed, outcomes)
+
+
+class _Claim:
+    """The fetcher's claim hook for a feed on a shared database: the validators of the state it claimed."""
+
+    def __init__(self, svc: Services, url: str, due: bool) -> None:
+        self._claim = partial(svc.fleet.claim_feed, url, due=due)
+        self.state: FeedState | None = None
+
+    def __call__(self) -> tuple[str | None, str | None] | None:
+        self.state = self._claim()
+        return (self.state.etag, self.state.last_modified) if self.state else None
 
 
 async def _parse(svc: Services, feed: FeedConfig, response: Response) -> ParsedFeed:

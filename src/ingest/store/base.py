@@ -221,11 +221,14 @@ class Store(abc.ABC):
     # `owner` names one daemon (any string unique to it); `now` is timezone-aware; leases are seconds.
 
     @abc.abstractmethod
-    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True) -> bool:
+    def claim_feed(
+        self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True
+    ) -> FeedState | None:
         """Atomically lease a feed to `owner` until now + `lease`, if it is due (no next poll time, or
         one at or before now; not asked when `due` is false, as `--once` polls every feed) and no other
-        owner holds an unexpired lease; False otherwise. A feed with no row yet gets one and is
-        claimable. A concurrent claimer never waits for this one."""
+        owner holds an unexpired lease: the feed's state as claimed (validators and all, so the poll needs
+        no other read), else None. A feed with no row yet gets one and is claimable. A concurrent
+        claimer never waits for this one."""
 
     @abc.abstractmethod
     def renew_feeds(self, urls: Iterable[str], *, owner: str, now: datetime, lease: float) -> None:

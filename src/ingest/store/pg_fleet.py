@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from ingest.model import FeedState
 from ingest.store.pg_session import PgSession
-from ingest.store.records import moment
+from ingest.store.records import FEED_COLUMNS, feed_of, moment
 
 # pg_try_advisory_lock's key for the assigner role: "ingest" in ASCII, then 2 (pg_schema.MIGRATION_LOCK
 # is 1). pg_locks shows a bigint key as its high and low 32 bits (classid, objid) with objsubid 1.
@@ -23,6 +24,7 @@ ASSIGNER_LOCK = 0x696E6765_7374_0002
 # waits to be placed: identity values are handed out in one order and committed in another, and the
 # assigner must read a prefix of the order of storing, as one daemon would place them.
 STORING_LOCK = 0x696E6765_7374_0003
+_FEED = ", ".join(FEED_COLUMNS)
 _HELD = """locktype = 'advisory' AND pid = pg_backend_pid() AND granted
            AND classid = %(high)s::oid AND objid = %(low)s::oid AND objsubid = 1"""
 _ASSIGNER = {"key": ASSIGNER_LOCK, "high": ASSIGNER_LOCK >> 32, "low": ASSIGNER_LOCK & 0xFFFFFFFF}
@@ -33,7 +35,9 @@ class PostgresFleet(PgSession):
 
     shared: ClassVar[bool] = True
 
-    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True) -> bool:
+    def claim_feed(
+        self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True
+    ) -> FeedState | None:
         """Atomically lease a (due) feed that no other owner holds to `owner` until now + `lease`."""
         values = {"url": url, "owner": owner, "due": moment(now), "now": now, "until": now + timedelta(seconds=lease)}
         when = "AND (next_poll IS NULL OR next_poll <= %(due)s)" if due else ""
@@ -43,19 +47,18 @@ class PostgresFleet(PgSession):
                 WHERE url = (SELECT url FROM feeds WHERE url = %(url)s {when}
                                  AND (lease_until IS NULL OR lease_until <= %(now)s OR lease_owner = %(owner)s)
                              FOR UPDATE SKIP LOCKED)
-                RETURNING url""",
+                RETURNING {_FEED}""",
             values,
         )
-        if claimed is not None:
-            return True
-        # A feed no sync has written yet: its first claimer makes its row, named as a bare URL is.
-        created = self._one(
-            """INSERT INTO feeds (url, name, lease_owner, lease_until)
-               VALUES (%(url)s, %(name)s, %(owner)s, %(until)s)
-               ON CONFLICT (url) DO NOTHING RETURNING url""",
-            values | {"name": urlsplit(url).hostname or url},
-        )
-        return created is not None
+        if claimed is None:
+            # A feed no sync has written yet: its first claimer makes its row, named as a bare URL is.
+            claimed = self._one(
+                f"""INSERT INTO feeds (url, name, lease_owner, lease_until)
+                    VALUES (%(url)s, %(name)s, %(owner)s, %(until)s)
+                    ON CONFLICT (url) DO NOTHING RETURNING {_FEED}""",
+                values | {"name": urlsplit(url).hostname or url},
+            )
+        return feed_of(claimed) if claimed is not None else None
 
     def renew_feeds(self, urls: Iterable[str], *, owner: str, now: datetime, lease: float) -> None:
         """Extend to now + `lease` the leases `owner` still holds on these feeds."""

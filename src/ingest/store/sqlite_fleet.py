@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
+from ingest.model import FeedState
 from ingest.store.records import instant, micros, moment
 from ingest.store.sqlite_errors import writes
 
@@ -28,7 +29,9 @@ class SQLiteFleet:
     path: Path
 
     @writes
-    def claim_feed(self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True) -> bool:
+    def claim_feed(
+        self, url: str, *, owner: str, now: datetime, lease: float, due: bool = True
+    ) -> FeedState | None:
         """Atomically lease a (due) feed that no other owner holds to `owner` until now + `lease`."""
         values = {"url": url, "owner": owner, "due": moment(now), "now": micros(now),
                   "until": micros(now + timedelta(seconds=lease))}  # fmt: skip
@@ -39,15 +42,14 @@ class SQLiteFleet:
                     AND (lease_until IS NULL OR lease_until <= :now OR lease_owner = :owner)""",
             values,
         )
-        if claimed.rowcount:
-            return True
-        # A feed no sync has written yet: its first claimer makes its row, named as a bare URL is.
-        created = self.db.execute(
-            """INSERT INTO feeds (url, name, lease_owner, lease_until) VALUES (:url, :name, :owner, :until)
-               ON CONFLICT(url) DO NOTHING""",
-            values | {"name": urlsplit(url).hostname or url},
-        )
-        return created.rowcount == 1
+        if not claimed.rowcount:
+            # A feed no sync has written yet: its first claimer makes its row, named as a bare URL is.
+            claimed = self.db.execute(
+                """INSERT INTO feeds (url, name, lease_owner, lease_until) VALUES (:url, :name, :owner, :until)
+                   ON CONFLICT(url) DO NOTHING""",
+                values | {"name": urlsplit(url).hostname or url},
+            )
+        return self.feed_state(url) if claimed.rowcount else None  # one writer: nothing changed it since
 
     @writes
     def renew_feeds(self, urls: Iterable[str], *, owner: str, now: datetime, lease: float) -> None:
