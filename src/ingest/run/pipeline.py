@@ -106,8 +106,11 @@ async def _first_of(*waits: Coroutine[Any, Any, Any]) -> None:
 
 
 async def refresh_story_records(svc: Services) -> None:
-    """Bring the records of the stories that changed up to date; a failure leaves them stale, no worse."""
+    """Bring the records of the stories that changed up to date; a failure leaves them stale, no worse.
+    In a fleet, the assigner does it, beside placing the articles: no two daemons write one record."""
     try:
+        if svc.fleet.shared and not svc.store.hold_assigner():
+            return
         await refresh_stories(svc)
     except StoreError as exc:  # a full disk, say: the records stay stale and are refreshed next time
         log.error("stories_not_refreshed", error=str(exc))
