@@ -17,8 +17,8 @@ MAX_DURATION = 365 * 86400.0  # beyond this, schedulers and timers overflow or n
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*")
 _DURATION = re.compile(f"(?:{_DURATION_PART.pattern})+")
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:([kmg])(?:i?b)?|(b)?)")
+_SIZE_UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:([kmg])(?:i?b)?|(b))")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A database location that starts like a URL names a server (as ingest.store reads it); else a file.
 _DATABASE_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -26,36 +26,52 @@ _DATABASE_SCHEMES = ("postgresql", "postgres")
 
 
 def parse_duration(value: object) -> float:
-    """Seconds from 90, 90.5, "90", "90s", "15m", "2h", "1d", "1w", "500ms" or "1h30m"."""
+    """Seconds from "90s", "15m", "2h", "1d", "1w", "500ms" or "1h30m"; a bare number is refused, since
+    `interval: 30` read as 30 seconds surprised people who meant minutes."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"not a duration: {_show(value)} (use e.g. 90s, 15m, 2h, 1d or 1h30m)")
+    if not isinstance(value, str) and not _countable(value):
+        raise ValueError(f"not a duration: {_show(value)} (must be finite and not negative)")
     text = value.strip().lower() if isinstance(value, str) else ""
+    if not isinstance(value, str) or _NUMBER.fullmatch(text):
+        raise ValueError(_no_unit(value, "s", "m"))
+    if not (text and _DURATION.fullmatch(text)):
+        raise ValueError(f"not a duration: {_show(value)} (use e.g. 90s, 15m, 2h, 1d or 1h30m)")
     try:
-        if not isinstance(value, str):
-            seconds = float(value)
-        elif _NUMBER.fullmatch(text):
-            seconds = float(text)
-        elif text and _DURATION.fullmatch(text):
-            seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION_PART.findall(text))
-        else:
-            raise ValueError(f"not a duration: {_show(value)} (use e.g. 90s, 15m, 2h, 1d or 1h30m)")
+        seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION_PART.findall(text))
     except OverflowError:
         seconds = math.inf
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"not a duration: {_show(value)} (must be finite and not negative)")
+    if not math.isfinite(seconds):
+        raise ValueError(f"not a duration: {_show(value)} (must be finite)")
     return seconds
 
 
 def parse_size(value: object) -> int:
-    """Bytes from 1048576, "512KB", "1.5 MB", "2GiB" or "100B"; K/M/G are powers of 1024."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+    """Bytes from "512KB", "1.5 MB", "2GiB" or "100B"; K/M/G are powers of 1024. A bare number is
+    refused: `max_bytes: 10` read as 10 bytes was never what anyone meant."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and _countable(value):
+        raise ValueError(_no_unit(value, "KB", "MB"))
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError(_no_unit(value, "KB", "MB"))
     if isinstance(value, str) and (match := _SIZE.fullmatch(value.strip().lower())):
         number, unit, _ = match.groups()
-        size = float(number) * _SIZE_UNITS[unit or ""]
+        size = float(number) * _SIZE_UNITS[unit or "b"]
         if math.isfinite(size) and (unit or "." not in number):  # no fractions of a byte
             return int(size)
-    raise ValueError(f"not a size: {_show(value)} (use e.g. 512KB, 10MB, 1.5GB or a byte count)")
+    raise ValueError(f"not a size: {_show(value)} (use e.g. 512KB, 10MB, 1.5GB or 100B)")
+
+
+def _countable(number: int | float) -> bool:
+    """Not negative and finite (an int of any length is finite; comparing it never overflows)."""
+    return number >= 0 and (isinstance(number, int) or math.isfinite(number))
+
+
+def _no_unit(value: object, small: str, large: str) -> str:
+    """The message for a number without its unit, showing the two likeliest fixes."""
+    number = value.strip() if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+    if len(number) > 20:  # a long number is shown by its start, never glued to a unit
+        return f"{_show(value)}: give a unit, e.g. 30{small} or 30{large}"
+    return f"{number}: give a unit, e.g. {number}{small} or {number}{large}"
 
 
 def _show(value: object) -> str:
