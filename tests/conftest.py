@@ -103,6 +103,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
     """A fresh database's location on each backend: a file path not yet made, or an empty database's URL."""
     if backend == "sqlite":
+        (tmp_path / "db").mkdir()
         return tmp_path / "db" / "ingest.db"
     return request.getfixturevalue("postgres_url")
 

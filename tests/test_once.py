@@ -468,3 +468,46 @@ def test_options_that_do_not_fit_together_are_usage_errors(args: list[str], tmp_
 
     assert done.returncode == 2
     assert done.stderr.startswith("ingest: ") and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["--db", "database:"])
+def test_a_database_in_a_missing_folder_is_an_error_naming_it(where: str, tmp_path: Path) -> None:
+    """A typo in the path used to create the folders it named; now nothing is made and the folder is named."""
+    db = tmp_path / "typo" / "dir" / "x.db"
+    database = f"database: {db}\n" if where == "database:" else ""
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"{database}feeds:\n  - http://127.0.0.1:9/feed.xml\n")
+    options = ["--db", str(db)] if where == "--db" else []
+
+    done = run_ingest("--once", *options, "--config", str(config), cwd=tmp_path, timeout=60)
+
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == f"ingest: {db}: no such folder: {db.parent} (create it, or correct the path)\n"
+    assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.parametrize("command", [["--once"], ["--once", "--due"], []])
+def test_an_empty_feed_list_is_an_error_for_polling(command: list[str], tmp_path: Path) -> None:
+    """With no feed, --once reported "0 feeds ok" and the daemon idled: both looked healthy."""
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds: []\n")
+
+    done = run_ingest(*command, "--config", str(config), cwd=tmp_path, timeout=60)
+
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"ingest: {config}: feeds: no feeds to poll: list at least one feed URL under `feeds:`\n"
+    assert not (tmp_path / "ingest.db").exists()
+
+
+def test_reading_commands_work_with_an_empty_feed_list(news: NewsSite, tmp_path: Path) -> None:
+    """export and show read the database the config names; its feed list may be empty by then."""
+    run_ingest("--once", "--config", str(news.config), cwd=tmp_path)
+    emptied = tmp_path / "emptied.yaml"
+    emptied.write_text(f"database: {tmp_path / 'ingest.db'}\nfeeds: []\n")
+
+    exported = run_ingest("export", "--config", str(emptied), cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    first = json.loads(exported.stdout.splitlines()[0])
+    shown = run_ingest("show", "article", first["id"], "--config", str(emptied), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert first["title"] in shown.stdout

@@ -53,6 +53,7 @@ def article(
 @pytest.fixture
 def lite(tmp_path: Path):
     """A SQLite store, for what is SQLite's own."""
+    (tmp_path / "db").mkdir()
     s = Store.open(tmp_path / "db" / "ingest.db")
     yield s
     s.close()
@@ -115,6 +116,13 @@ def test_open_without_create_needs_an_existing_file(tmp_path: Path) -> None:
         assert readonly.db["articles"].count == 0
     finally:
         readonly.close()
+
+
+def test_open_in_a_missing_folder_names_it_and_makes_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "dir"
+    with pytest.raises(StoreError, match=f"no such folder: {missing}"):
+        Store.open(missing / "x.db")
+    assert not (tmp_path / "typo").exists()
 
 
 def test_open_in_an_unusable_place_is_a_store_error(tmp_path: Path) -> None:

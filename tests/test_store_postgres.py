@@ -19,6 +19,7 @@ from conftest import run_ingest
 from ingest.config import ConfigError, load_config
 from ingest.store import Store, StoreError
 from ingest.store.pg_schema import MIGRATIONS
+from support.localsite import LocalSite
 from support.pgcluster import PostgresCluster
 
 DEAD = "postgresql://reader:s3cret@127.0.0.1:1/ingest"  # nothing listens on port 1
@@ -237,9 +238,9 @@ def test_answers_says_no_once_the_database_is_gone(postgres_url: str, pg_cluster
 # ---------------------------------------------------------------- choosing the database
 
 
-def feeds_yaml(folder: Path, database: str) -> Path:
+def feeds_yaml(folder: Path, database: str, feeds: str = "[]") -> Path:
     path = folder / "feeds.yaml"
-    path.write_text(f"database: {database}\nfeeds: []\n")
+    path.write_text(f"database: {database}\nmin_host_gap: 0s\nfeeds: {feeds}\n")
     return path
 
 
@@ -286,10 +287,11 @@ def test_commands_name_the_server_without_its_password(tmp_path: Path, postgres_
     assert done.stderr == f"ingest: no article with id '0123' in {postgres_url}\n"
 
 
-def test_once_migrates_and_polls_into_postgresql(tmp_path: Path, postgres_url: str) -> None:
-    done = run_ingest("--once", "--config", str(feeds_yaml(tmp_path, postgres_url)), cwd=tmp_path)
+def test_once_migrates_and_polls_into_postgresql(tmp_path: Path, postgres_url: str, site: LocalSite) -> None:
+    empty = site.add("/feed.xml", "<rss version='2.0'><channel><title>t</title></channel></rss>", "application/rss+xml")
+    done = run_ingest("--once", "--config", str(feeds_yaml(tmp_path, postgres_url, f"[{empty}]")), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "0 feeds ok, 0 failed" in done.stdout
+    assert "1 feeds ok, 0 failed" in done.stdout
     assert not (tmp_path / "ingest.db").exists()
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SELECT count(*) FROM ingest_migrations").fetchone() == (len(MIGRATIONS),)

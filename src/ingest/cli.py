@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest import __version__
-from ingest.config import Config, ConfigError, load_config
+from ingest.config import Config, ConfigError, load_config, require_feeds
 from ingest.ops.logs import configure_logging
 
 # Commands import their stages when they run: `ingest --help` should not wait for trafilatura.
@@ -75,6 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.listen:
         config = dataclasses.replace(config, listen=_listen(args.listen))
+    require_feeds(config)
     try:
         store = Store.open(_database(args, config))
     except StoreError as exc:

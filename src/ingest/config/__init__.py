@@ -1,6 +1,6 @@
 """feeds.yaml -> typed, validated configuration; every error names the file, line and key."""
 
-from ingest.config.load import load_config
+from ingest.config.load import load_config, require_feeds
 from ingest.config.types import Config, ConfigError, FeedConfig, SummarizerConfig
 from ingest.config.values import parse_database, parse_duration, parse_listen, parse_selector, parse_size
 
@@ -15,4 +15,5 @@ __all__ = [
     "parse_listen",
     "parse_selector",
     "parse_size",
+    "require_feeds",
 ]

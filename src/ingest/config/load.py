@@ -178,6 +178,14 @@ def _config(root: Node, path: Path) -> Config:
     return Config(path=path, database=database, feeds=feeds, **extra)  # type: ignore[arg-type]
 
 
+def require_feeds(config: Config) -> None:
+    """A config the daemon or `--once` can poll: with no feed it would idle (or report "0 feeds ok") and
+    look healthy, so an empty list is an error there; `export` and `show` read the database without one."""
+    if not config.feeds:
+        problem = "no feeds to poll: list at least one feed URL under `feeds:`"
+        raise ConfigError(str(config.path), None, "feeds", problem)
+
+
 def load_config(path: Path | str) -> Config:
     """Read and validate feeds.yaml; any problem raises a one-line ConfigError."""
     shown = str(path)

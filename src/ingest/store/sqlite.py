@@ -56,9 +56,9 @@ class SQLiteStore(SQLiteFleet, Store):
         path = Path(location)
         if not create and not path.exists():
             raise StoreError(f"{path}: no such database (run `ingest --once` first)")
+        if create and not path.parent.is_dir():  # a typo in --db must not quietly grow a tree of folders
+            raise StoreError(f"{path}: no such folder: {path.parent} (create it, or correct the path)")
         try:
-            if create:
-                path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
             db = Database(conn)
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
