@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.text.clean import clean_article_text, unique_tags, word_count
+from ingest.text.clean import bounded_line, clean_article_text, unique_tags, word_count
 
 
 def test_clean_article_text_paragraphs_and_whitespace() -> None:
@@ -52,3 +52,12 @@ def test_unique_tags_first_seen_and_case_insensitive() -> None:
         "World",
         "Economy",
     ]
+
+
+def test_bounded_line_cuts_after_a_whole_word_with_an_ellipsis() -> None:
+    assert bounded_line("  short\n message ") == "short message"
+    long = "the parser stopped because " + "something went wrong " * 20
+    cut = bounded_line(long, 60)
+    assert len(cut) <= 60 and cut.endswith("…")
+    assert long.startswith(cut[:-1]) and long[len(cut) - 1] == " "  # the next character starts a new word
+    assert bounded_line("x" * 300, 20) == "x" * 19 + "…"  # one endless word: cut, but still marked

@@ -341,10 +341,24 @@ def test_json_feed_matches_its_atom_twin(fixtures: Path) -> None:
 def test_truncated_json_feed_keeps_complete_items(fixtures: Path) -> None:
     partial = _parse(fixtures, "rsparser-allthis-partial.json")
     full = _parse(fixtures, "rsparser-allthis.json")
-    assert partial.problem == "malformed JSON at line 1 column 12171: Invalid control character at"
+    # the json module's own message ends "... at" before its position: the problem line is a whole one
+    assert partial.problem == "malformed JSON at line 1 column 12171: Invalid control character"
     assert partial.title == full.title == "And now it’s all this"
     assert len(partial.entries) == 2
     assert partial.entries == full.entries[:2]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"title": "t", "items": [{"id": "1", "title": "a\x01"}]}', "Invalid control character"),
+        (b'{"title": "t", "items": [{"id": "1", "title": "a', "Unterminated string"),
+        (b'{"title": "t", "items": [{"id": "1" "title": 1}]}', "Expecting ',' delimiter"),
+    ],
+)
+def test_json_feed_problems_are_whole_sentences(body: bytes, problem: str) -> None:
+    parsed = parse_feed(body, "application/feed+json", "https://a.example/feed.json")
+    assert re.fullmatch(rf"malformed JSON at line 1 column \d+: {problem}", parsed.problem or ""), parsed.problem
 
 
 def test_rss_in_json_matches_the_rss(fixtures: Path) -> None:

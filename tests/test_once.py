@@ -431,6 +431,8 @@ def test_a_truncated_feed_keeps_its_entries_before_the_break(
 
     assert done.returncode == 1
     assert done.stdout.startswith("failed: partial (") and "malformed feed" in done.stdout
+    # the parser's reason as a whole sentence, not cut at the "at" before its position
+    assert "malformed JSON at line 1 column 12171: Invalid control character\n" in done.stdout
     assert len(_articles(tmp_path / "ingest.db")) == 2  # the two items complete before the cut
 
 

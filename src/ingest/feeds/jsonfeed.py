@@ -21,6 +21,7 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\r\n]*")
 # The decoder recurses once per nesting level, so a deep enough document exhausts Python's stack.
 _UNREADABLE = (json.JSONDecodeError, RecursionError)
+_DANGLING_AT = re.compile(r"\s+(?:starting\s+)?at$")
 
 
 def parse_json(body: bytes, url: str) -> ParsedFeed:
@@ -53,11 +54,17 @@ def _read_document(text: str) -> tuple[dict[str, Any], str | None]:
     try:
         document = _DECODER.decode(text)
     except json.JSONDecodeError as err:
-        problem = f"malformed JSON at line {err.lineno} column {err.colno}: {err.msg}"
+        problem = f"malformed JSON at line {err.lineno} column {err.colno}: {_whole(err.msg)}"
         return _salvage(text), problem
     except RecursionError:
         return _salvage(text), "JSON nested too deeply"
     return (document, None) if isinstance(document, dict) else ({}, "JSON is not an object")
+
+
+def _whole(message: str) -> str:
+    """The json module's message without the " at" it ends on before its own ": line 1 column 5 (char 4)":
+    "Invalid control character at" alone reads as a sentence cut short."""
+    return _DANGLING_AT.sub("", message) or message
 
 
 def _salvage(text: str) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from ingest.feeds.common import (
 )
 from ingest.feeds.jsonfeed import parse_json
 from ingest.model import Entry, ParsedFeed
+from ingest.text.clean import bounded_line
 from ingest.text.dates import FEED, parse_datetime
 
 
@@ -185,7 +186,7 @@ def _to_utf8(body: bytes, content_type: str | None) -> bytes:
     try:
         utf8 = convert_to_utf8({"content-type": content_type or "application/xml"}, body, found)
     except ValueError as exc:  # feedparser only expects decoding errors, not codecs that refuse to run
-        raise FeedError(f"unusable character encoding: {_one_line(str(exc))}") from exc
+        raise FeedError(f"unusable character encoding: {bounded_line(str(exc))}") from exc
     if not found.get("encoding"):  # unreachable in practice: ISO-8859-2 decodes any bytes
         raise FeedError("unknown character encoding")
     return utf8
@@ -199,7 +200,7 @@ def _feedparser(utf8: bytes, url: str) -> feedparser.FeedParserDict:
         )
     # feedparser's loose parser has crashed on hostile input before: whatever it raises is a broken body.
     except Exception as exc:
-        raise FeedError(f"feedparser failed: {type(exc).__name__}: {_one_line(str(exc))}") from exc
+        raise FeedError(f"feedparser failed: {type(exc).__name__}: {bounded_line(str(exc))}") from exc
 
 
 def _local(name: str) -> str:
@@ -222,12 +223,8 @@ def _problem(parsed: Mapping[str, Any], declared: bool) -> str | None:
     if isinstance(exc, xml.sax.SAXParseException):
         # feedparser put an XML declaration and a newline in front of a body that had none.
         line = exc.getLineNumber() - (0 if declared else 1)
-        return f"malformed XML at line {max(line, 1)}: {_one_line(exc.getMessage())}"
-    return f"malformed feed: {_one_line(str(exc)) or type(exc).__name__}"
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    return " ".join(text.split())[:limit]
+        return f"malformed XML at line {max(line, 1)}: {bounded_line(exc.getMessage())}"
+    return f"malformed feed: {bounded_line(str(exc)) or type(exc).__name__}"
 
 
 def _entry(item: Mapping[str, Any], base: str) -> Entry:

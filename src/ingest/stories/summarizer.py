@@ -19,6 +19,7 @@ import structlog
 
 from ingest.config import SummarizerConfig
 from ingest.stories.summary import MAX_KEY_POINTS, MIN_KEY_POINTS, Digest, Member, latest_originals
+from ingest.text.clean import bounded_line
 
 log = structlog.get_logger("ingest.stories.summarizer")
 
@@ -125,4 +126,5 @@ def parse_answer(content: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _snippet(raw: bytes) -> str:
-    return " ".join(raw[:200].decode("utf-8", "replace").split())
+    """The start of an answer, for an error: a bounded prefix decoded, then cut after a whole word."""
+    return bounded_line(raw[:1000].decode("utf-8", "replace"), 200)

@@ -29,6 +29,17 @@ def clean_line(value: str | None) -> str | None:
     return line or None
 
 
+def bounded_line(text: str, limit: int = 200) -> str:
+    """`text` on one line; past `limit` characters, cut after its last whole word and marked with an
+    ellipsis, so that an error quoted from a parser or a server never ends mid-word as if it were whole."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    head, space, _ = cut.rpartition(" ")
+    return f"{head if space and head else cut}…"
+
+
 def word_count(text: str) -> int:
     """Words in `text`; each CJK character counts as one, as those scripts have no spaces."""
     return len(_WORDS.findall(text))
