@@ -19,6 +19,7 @@ from ingest.fetch import (
     NotClaimed,
     Request,
     ShuttingDown,
+    Timing,
     TooLarge,
     TooManyRedirects,
 )
@@ -219,3 +220,29 @@ async def test_the_callers_slot_is_taken_once_the_host_lets_the_request_start() 
         await asyncio.wait_for(asyncio.gather(*(fetch(url) for url in pages)), 10)
     assert [str(r.url) for r in web.requests] == [f"{SITE}/1", f"{other}/1", f"{SITE}/2"]
 
+
+
+async def test_closing_the_gates_abandons_every_queued_request_at_once() -> None:
+    web = TableTransport({f"{SITE}/p/{n}": Reply.of(f"<p>{n}</p>") for n in range(6)})
+    async with fetcher(web, max_per_host=1, min_host_gap=30.0) as f:
+        timings = [Timing() for _ in range(6)]
+        gets = [asyncio.ensure_future(f.get(f"{SITE}/p/{n}", POLICY, timing=t)) for n, t in enumerate(timings)]
+        await asyncio.wait_for(gets[0], 5)  # the first goes at once; the others wait 30 s apart
+        await asyncio.sleep(0.05)
+        f.refuse_new_requests()
+        done = await asyncio.wait_for(asyncio.gather(*gets[1:], return_exceptions=True), 5)
+    assert all(isinstance(outcome, ShuttingDown) for outcome in done), done
+    assert len(web.requests) == 1
+    # What they waited was queueing, none of it a request.
+    assert all(t.requesting == 0 and t.queued > 0 for t in timings[1:])
+    assert timings[0].requesting > 0
+
+
+async def test_a_fetch_s_timing_tells_queueing_from_the_request() -> None:
+    web = TableTransport({f"{SITE}/a": Reply.of("<p>a</p>"), f"{SITE}/b": Reply.of("<p>b</p>")})
+    first, second = Timing(), Timing()
+    async with fetcher(web, max_per_host=1, min_host_gap=0.3) as f:
+        await asyncio.gather(f.get(f"{SITE}/a", POLICY, timing=first), f.get(f"{SITE}/b", POLICY, timing=second))
+    waited = max(first.queued, second.queued)
+    assert waited >= 0.25  # one of them waited out the host's gap...
+    assert max(first.requesting, second.requesting) < waited  # ...which the request time does not include

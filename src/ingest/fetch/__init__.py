@@ -1,6 +1,6 @@
 """HTTP: limits, redirects and conditional GET over a transport; the real one keeps the address guard."""
 
-from ingest.fetch.client import Fetcher, FetchPolicy
+from ingest.fetch.client import Fetcher, FetchPolicy, Timing
 from ingest.fetch.errors import (
     AddressRefused,
     FetchError,
@@ -27,6 +27,7 @@ __all__ = [
     "Response",
     "NotClaimed",
     "ShuttingDown",
+    "Timing",
     "TooLarge",
     "TooManyRedirects",
     "Transport",

@@ -34,6 +34,15 @@ class FetchPolicy:
     allow_private: bool = False
 
 
+@dataclass(slots=True)
+class Timing:
+    """Where one fetch's time went, in seconds: waiting for the gates (connections, the host's share and
+    gap, the caller's `ready`), and on the requests themselves, every redirect hop included."""
+
+    queued: float = 0.0
+    requesting: float = 0.0
+
+
 class Fetcher:
     """GETs URLs politely and defensively; use as `async with Fetcher(...) as fetcher`.
 
@@ -86,6 +95,7 @@ class Fetcher:
         last_modified: str | None = None,
         ready: Callable[[], Awaitable[object]] | None = None,
         claim: Callable[[], Validators | None] | None = None,
+        timing: Timing | None = None,
     ) -> Response:
         """GET `url`, following redirects ourselves so every hop is checked and counted.
 
@@ -94,18 +104,31 @@ class Fetcher:
         which then never waits behind another host's politeness. `claim`, if given, is asked once the
         first hop holds one of the host's connections and before it reserves its start: it gives the
         validators to send (etag, last_modified: what the claim read, in place of the arguments), or None,
-        and then nothing is sent (NotClaimed); so a process claims no more than it can send soon."""
+        and then nothing is sent (NotClaimed); so a process claims no more than it can send soon.
+        `timing`, if given, is filled in with where the time went, whether the fetch succeeds or not."""
         headers = {"User-Agent": self._user_agent, "Accept": accept}
         _conditional(headers, etag, last_modified)
         target = _parse_url(url)
         deadline: float | None = None
+        clock = asyncio.get_running_loop().time
+        timing = timing or Timing()
         for hop in range(policy.max_redirects + 1):
             first = hop == 0
             claimed = partial(_claimed, claim, headers) if claim and first else None
-            async with self._gates.slot(target.host or "", str(target), ready if first else None, claimed):
-                # The clock starts once the first slot is ours: queueing is not the server's fault.
-                deadline = deadline or asyncio.get_running_loop().time() + policy.timeout
-                response = await self._hop(self._request(target, headers, policy), policy, deadline)
+            queued, sent = clock(), None
+            try:
+                async with self._gates.slot(target.host or "", str(target), ready if first else None, claimed):
+                    sent = clock()
+                    timing.queued += sent - queued
+                    # The clock starts once the first slot is ours: queueing is not the server's fault.
+                    deadline = deadline or sent + policy.timeout
+                    try:
+                        response = await self._hop(self._request(target, headers, policy), policy, deadline)
+                    finally:
+                        timing.requesting += clock() - sent
+            finally:
+                if sent is None:  # never sent (shutting down, or not claimed): it was all queueing
+                    timing.queued += clock() - queued
             if response.status not in REDIRECTS:
                 return _final(response)
             target = _redirect_target(target, response)
@@ -142,9 +165,11 @@ class _Gates:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
         self._closed = False
+        self._closing = asyncio.Event()
 
     def close(self) -> None:
         self._closed = True
+        self._closing.set()
 
     @asynccontextmanager
     async def slot(
@@ -154,28 +179,72 @@ class _Gates:
         ready: Callable[[], Awaitable[object]] | None = None,
         claim: Callable[[], bool] | None = None,
     ) -> AsyncIterator[None]:
+        # Every wait here ends at once when the gates close (SIGTERM): a request still queued is abandoned
+        # rather than sent late, and the process waits only for those already on the wire.
         gate = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
-        async with gate:
+        async with self._holding(gate, url):
             if claim is not None and not self._closed and not claim():
                 raise NotClaimed(url, "not sent: another process holds it")
-            await self._keep_gap(host)
+            await self._keep_gap(host, url)
             if ready is not None:
-                await ready()
-            async with self._total:
-                if self._closed:  # checked after every wait: queued requests end here too
-                    raise ShuttingDown(url, "not started: shutting down")
+                await self._unless_closed(ready(), url)
+            async with self._holding(self._total, url):
                 yield
 
-    async def _keep_gap(self, host: str) -> None:
+    async def _keep_gap(self, host: str, url: str) -> None:
         if self._clock is not None and self._gap > 0:
-            await asyncio.sleep(self._clock(host, self._gap))
+            await self._sleep(self._clock(host, self._gap), url)
             return
         now = asyncio.get_running_loop().time()
         start = max(now, self._next_start.get(host, now))
         # Reserve the start before sleeping, so concurrent waiters line up one gap apart.
         self._next_start[host] = start + self._gap
-        if start > now:
-            await asyncio.sleep(start - now)
+        await self._sleep(start - now, url)
+
+    @asynccontextmanager
+    async def _holding(self, semaphore: asyncio.Semaphore, url: str) -> AsyncIterator[None]:
+        if self._closed:
+            raise ShuttingDown(url, "not started: shutting down")
+        if semaphore.locked():
+            await self._unless_closed(semaphore.acquire(), url, undo=semaphore.release)
+        else:
+            await semaphore.acquire()  # free: no wait to cut short
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+    async def _sleep(self, seconds: float, url: str) -> None:
+        if seconds > 0:
+            try:
+                await asyncio.wait_for(self._closing.wait(), seconds)
+            except TimeoutError:
+                return
+            raise ShuttingDown(url, "not started: shutting down")
+
+    async def _unless_closed(
+        self, wait: Awaitable[object], url: str, undo: Callable[[], object] | None = None
+    ) -> None:
+        """Await `wait` unless the gates close first; then cancel it (or `undo` what it took, if it got
+        there anyway) and raise ShuttingDown."""
+        waiting = asyncio.ensure_future(wait)
+        closing = asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait({waiting, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+        if waiting.done() and not self._closed:
+            waiting.result()
+            return
+        waiting.cancel()
+        try:
+            await waiting
+        except asyncio.CancelledError:
+            pass
+        else:
+            if undo is not None:
+                undo()
+        raise ShuttingDown(url, "not started: shutting down")
 
 
 # A conditional request's validators: the ETag and the Last-Modified date a feed last answered with.

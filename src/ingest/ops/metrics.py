@@ -5,12 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from ingest.fetch import Timing
+
 
 # Network time of one request and CPU time of one extraction, from milliseconds to the limits; a claim,
 # one round trip to the shared database, from half a millisecond.
 _FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30)
+# Queueing for a host with a gap of seconds behind many others' pages: up to minutes.
+_QUEUE_BUCKETS = (0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 _CLAIM_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1)
 _EXTRACT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -31,9 +38,16 @@ class Metrics:
         )
         self.fetch_seconds = Histogram(
             "ingest_fetch_duration_seconds",
-            "Time to fetch a feed or a page, redirects and body included.",
+            "Time a feed's or a page's requests took, redirects and body included, queueing not.",
             ["kind"],
             buckets=_FETCH_BUCKETS,
+            registry=self.registry,
+        )
+        self.fetch_queue_seconds = Histogram(
+            "ingest_fetch_queue_seconds",
+            "Time a feed or a page waited for a connection, its host's share and gap, and a worker's slot.",
+            ["kind"],
+            buckets=_QUEUE_BUCKETS,
             registry=self.registry,
         )
         self.extract_seconds = Histogram(
@@ -61,6 +75,11 @@ class Metrics:
             buckets=_CLAIM_BUCKETS,
             registry=self.registry,
         )
+
+    def fetched(self, kind: str, timing: Timing) -> None:
+        """Observe where one fetch's time went (kind: "feed" or "page")."""
+        self.fetch_seconds.labels(kind).observe(timing.requesting)
+        self.fetch_queue_seconds.labels(kind).observe(timing.queued)
 
     @contextmanager
     def timed(self, histogram: Histogram) -> Iterator[None]:

@@ -14,7 +14,7 @@ from structlog.contextvars import bound_contextvars
 
 from ingest.config import FeedConfig
 from ingest.extract.errors import ExtractionError, NotHTML
-from ingest.fetch import FetchError, ShuttingDown
+from ingest.fetch import FetchError, ShuttingDown, Timing
 from ingest.model import Entry, PageOptions
 from ingest.normalize import entry_key
 from ingest.ops.logs import describe
@@ -123,10 +123,13 @@ async def _job(
     """The worker's job for an entry: its page, fetched, or the feed's own content."""
     job = partial(ArticleJob, entry=entry, feed_url=feed.url, feed_tags=feed.tags, fetched_at=fetched_at)
     if feed.full_text and entry.link:
-        with svc.metrics.timed(svc.metrics.fetch_seconds.labels("page")):
+        timing = Timing()
+        try:
             page = await svc.fetcher.get(
-                entry.link, fetch_policy(feed), accept=PAGE_ACCEPT, ready=slot.take
+                entry.link, fetch_policy(feed), accept=PAGE_ACCEPT, ready=slot.take, timing=timing
             )
+        finally:
+            svc.metrics.fetched("page", timing)
         media_type = (page.content_type or "").split(";")[0].strip().lower()
         if media_type and media_type not in HTML_TYPES:
             raise NotHTML(f"{page.url}: content type {media_type!r} is not HTML")

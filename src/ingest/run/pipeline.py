@@ -16,7 +16,7 @@ from structlog.contextvars import bound_contextvars
 from ingest import defaults
 from ingest.config import Config, FeedConfig
 from ingest.feeds import FeedError
-from ingest.fetch import FetchError, NotClaimed, Response, ShuttingDown
+from ingest.fetch import FetchError, NotClaimed, Response, ShuttingDown, Timing
 from ingest.model import FeedState, ParsedFeed
 from ingest.ops.logs import describe
 from ingest.ops.metrics import Metrics
@@ -148,8 +148,9 @@ async def _poll(svc: Services, feed: FeedConfig, due_only: bool) -> PollResult:
     # claim reads its state; on a database of its own, the state is read now.
     claim = _Claim(svc, feed.url, due_only) if svc.fleet.shared else None
     state = svc.store.feed_state(feed.url) if claim is None else FeedState(feed.url)
+    timing = Timing()
     try:
-        with svc.metrics.timed(svc.metrics.fetch_seconds.labels("feed")):
+        try:
             response = await svc.fetcher.get(
                 feed.url,
                 fetch_policy(feed),
@@ -157,7 +158,10 @@ async def _poll(svc: Services, feed: FeedConfig, due_only: bool) -> PollResult:
                 etag=state.etag,
                 last_modified=state.last_modified,
                 claim=claim,
+                timing=timing,
             )
+        finally:
+            svc.metrics.fetched("feed", timing)
         # The next poll counts from the answer, not from the start of a wait behind the host's gate, so the
         # server never sees two polls less than an interval apart.
         answered = _now()
@@ -212,10 +216,12 @@ def _succeeded(
     delay = next_delay(
         interval=feed.interval, cache_hint=max(filter(None, hints), default=None), jitter=random.random()
     )
-    next_poll = answered + timedelta(seconds=delay)
-    # An entry that failed is tried again at the next poll (unless it failed for good), which a 304 would
-    # never show it to: so a poll with failures keeps no validators, and the next one reads the feed whole.
-    keep = Outcome.FAILED not in outcomes and Outcome.ELSEWHERE not in outcomes  # theirs may fail
+    # Entries left for later (the process is stopping) are due at once, at the next start.
+    next_poll = answered if Outcome.SKIPPED in outcomes else answered + timedelta(seconds=delay)
+    # An entry that failed, was left for later, or that another daemon was fetching (it may fail) is tried
+    # at the next poll, which a 304 would never show it to: so such a poll keeps no validators, and the
+    # next one reads the feed whole.
+    keep = not {Outcome.FAILED, Outcome.SKIPPED, Outcome.ELSEWHERE} & set(outcomes)
     etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
     svc.store.record_success(
         feed.url,
