@@ -110,7 +110,10 @@ class AiohttpTransport(Transport):
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, BlockedAddress):
                 blocked = exc.os_error
-                reason = f"address not allowed: {blocked.address} ({blocked.reason})"
+                reason = (
+                    f"address not allowed: {blocked.address} ({blocked.reason}); "
+                    "set allow_private: true on this feed to fetch it"
+                )
                 raise AddressRefused(str(url), reason) from None
             raise FetchError(str(url), f"cannot connect: {exc.os_error}") from None
         except (aiohttp.InvalidURL, ValueError) as exc:
