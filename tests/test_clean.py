@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.text.clean import bounded_line, clean_article_text, unique_tags, word_count
+from ingest.text.clean import bounded_line, clean_article_text, split_keywords, unique_tags, word_count
 
 
 def test_clean_article_text_paragraphs_and_whitespace() -> None:
@@ -61,3 +61,9 @@ def test_bounded_line_cuts_after_a_whole_word_with_an_ellipsis() -> None:
     assert len(cut) <= 60 and cut.endswith("…")
     assert long.startswith(cut[:-1]) and long[len(cut) - 1] == " "  # the next character starts a new word
     assert bounded_line("x" * 300, 20) == "x" * 19 + "…"  # one endless word: cut, but still marked
+
+
+def test_split_keywords_on_commas_and_semicolons() -> None:
+    assert split_keywords(["aircraft;search;Indonesia;"]) == ["aircraft", "search", "Indonesia"]
+    assert split_keywords(("Politics",), ["politics, World ; ;", " Economy "], ()) == ["Politics", "World", "Economy"]
+    assert split_keywords([";,", ""]) == []

@@ -91,9 +91,10 @@ def test_build_article_from_a_real_extraction(fixtures: Path) -> None:
     # the page's own date (2015-07-24T05:36:09+01:00) wins over the feed's
     assert article.published == iso(parse_datetime(row["published"]))
     assert article.language == "en"
-    assert article.tags[:2] == ["US & Canada", "Politics"]
-    assert [t.casefold() for t in article.tags].count("politics") == 1
-    assert "news" in article.tags
+    assert article.tags == ["news", "politics"]  # the feed's own, nothing else
+    assert article.keywords[:2] == ["US & Canada", "Politics"]  # the entry's categories, then the page's
+    assert [k.casefold() for k in article.keywords].count("politics") == 1
+    assert "news" not in article.keywords
     assert article.duplicate_of is None
     assert article.image_url is None or article.image_url.startswith("http")
 

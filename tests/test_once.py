@@ -328,7 +328,7 @@ def test_export_writes_every_article_as_a_json_line(news: NewsSite, tmp_path: Pa
     assert len(records) == 26
     required = {
         "id", "url", "canonical_url", "feed", "source", "site_name", "title", "description", "author",
-        "published", "fetched_at", "language", "text", "word_count", "image_url", "tags",
+        "published", "fetched_at", "language", "text", "word_count", "image_url", "tags", "keywords",
         "content_hash", "duplicate_of", "story_id",
     }  # fmt: skip
     assert all(required <= record.keys() for record in records)
@@ -513,3 +513,20 @@ def test_reading_commands_work_with_an_empty_feed_list(news: NewsSite, tmp_path:
     shown = run_ingest("show", "article", first["id"], "--config", str(emptied), cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert first["title"] in shown.stdout
+
+
+def test_feed_tags_and_page_keywords_are_exported_apart(site: LocalSite, tmp_path: Path) -> None:
+    """`tags` are the feed's labels from feeds.yaml; `keywords` what the entry and page say, one per item."""
+    keyworded = STORY_PAGE.replace("<head>", '<head><meta property="article:tag" content="Jakarta; search">', 1)
+    page = site.add("/story.html", keyworded)
+    item = "<category>aircraft;search;Indonesia;</category></item>"
+    site.add("/story.xml", _rss([("story", page)]).replace("</item>", item), "application/rss+xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"{NO_GAP}feeds:\n  - url: {site.url('/story.xml')}\n    tags: [harbour, Local]\n")
+
+    assert run_ingest("--once", "--config", str(config), cwd=tmp_path).returncode == 0
+    done = run_ingest("export", "--config", str(config), cwd=tmp_path)
+
+    (record,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert record["tags"] == ["harbour", "Local"]
+    assert record["keywords"] == ["aircraft", "search", "Indonesia", "Jakarta"]

@@ -145,11 +145,22 @@ def test_add_article_and_read_it_back(store: Store, sql: Sql) -> None:
     assert row.guid == f"{FEED}#1"
     assert row.text == a.text
     assert row.tags == ["local"]  # JSON round trip
+    assert row.keywords == []
     assert row.content_hash == a.content_hash
     assert row == a  # every field comes back as it went in
     assert count(sql, "articles") == 1
     assert store.article(a.id) == a and store.article(a.id[:6]) == a and store.has_article(a.id)
     assert store.article("0" * 16 if a.id != "0" * 16 else "1" * 16) is None
+
+
+def test_tags_and_keywords_are_stored_apart(store: Store, sql: Sql) -> None:
+    a = dataclasses.replace(article("https://example.com/k"), keywords=["aircraft", "search", "Indonésie"])
+    assert store.add_article(a, entry_url=None)
+    (row,) = list(store.articles())
+    assert (row.tags, row.keywords) == (["local"], ["aircraft", "search", "Indonésie"])
+    (raw,) = sql("SELECT keywords FROM articles")  # plain JSON for other tools (psycopg decodes it itself)
+    keywords = raw["keywords"] if isinstance(raw["keywords"], list) else json.loads(raw["keywords"])
+    assert keywords == ["aircraft", "search", "Indonésie"]
 
 
 def test_second_article_with_the_same_canonical_url_is_refused(store: Store, sql: Sql) -> None:
@@ -378,6 +389,7 @@ def _m002_database(path: Path, articles: list) -> None:
     db.execute("INSERT INTO feeds (url, name) VALUES (?, ?)", [FEED, "example"])
     for a in articles:
         record = dataclasses.asdict(a) | {"tags": json.dumps(a.tags), "story_id": a.id}
+        del record["keywords"]  # m006's column
         db.execute(
             f"INSERT INTO articles ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
             list(record.values()),
@@ -401,7 +413,9 @@ async def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures:
     store = Store.open(path)
     try:
         names = [m["name"] for m in store.db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
-        assert names == ["m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet"]
+        assert names == [
+            "m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet", "m006_keywords"
+        ]
         assert store.feed_state(FEED).name == "example"
         # The migration is SQL only; the first run places what it finds, with the deduper of its day.
         await load_deduper(store)

@@ -84,7 +84,8 @@ class Article:
     word_count: int
     image_url: str | None
     image_caption: str | None
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # the feed's own, from feeds.yaml
+    keywords: list[str] = field(default_factory=list)  # what the entry and the page say the article is about
     content_hash: str = ""
     duplicate_of: str | None = None
     story_id: str | None = None

@@ -8,7 +8,14 @@ from datetime import datetime
 from yarl import URL
 
 from ingest.model import Article, Entry, Extracted
-from ingest.text.clean import clean_article_text, clean_line, content_hash, unique_tags, word_count
+from ingest.text.clean import (
+    clean_article_text,
+    clean_line,
+    content_hash,
+    split_keywords,
+    unique_tags,
+    word_count,
+)
 from ingest.text.dates import iso, pick_published
 from ingest.text.language import detect_language
 from ingest.text.names import clean_author, clean_title
@@ -57,7 +64,9 @@ def build_article(
         word_count=word_count(text),
         image_url=_absolute(url, extracted.image_url),
         image_caption=clean_line(extracted.image_caption),
-        tags=unique_tags(entry.categories, extracted.tags, feed_tags),
+        # Apart: `tags` are the operator's labels for the feed, `keywords` the publisher's for the article.
+        tags=unique_tags(feed_tags),
+        keywords=split_keywords(entry.categories, extracted.tags),
         content_hash=content_hash(text),
         duplicate_of=None,  # both decided by the deduper, against what is already stored
         story_id=None,

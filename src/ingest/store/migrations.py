@@ -161,3 +161,15 @@ def m005_fleet(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m006_keywords(db: Database) -> None:
+    # An article's keywords (its entry's categories and its page's keywords) apart from `tags`, which now
+    # hold only its feed's own labels. Rows stored before keep their mixed tags and no keywords: which
+    # of their tags came from the feed is not recorded anywhere.
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN keywords TEXT NOT NULL DEFAULT '[]';
+        """
+    )

@@ -124,6 +124,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "p002_keywords",
+        # An article's keywords (its entry's categories and its page's keywords) apart from `tags`, which
+        # now hold only its feed's own labels; rows stored before keep their mixed tags and no keywords.
+        """
+        ALTER TABLE articles ADD COLUMN keywords JSON NOT NULL DEFAULT '[]';
+        """,
+    ),
 )
 
 

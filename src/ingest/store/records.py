@@ -13,7 +13,8 @@ from ingest.model import Article, FeedState, Story
 # The article record's columns, in the order of `Article` (and of every JSON line `export` writes).
 ARTICLE_COLUMNS = tuple(field.name for field in dataclasses.fields(Article))
 FEED_COLUMNS = tuple(field.name for field in dataclasses.fields(FeedState))
-# JSON-encoded columns of the stories table, and what an empty one reads as.
+# JSON-encoded columns: the articles table's lists, and the stories table's with what an empty one reads as.
+_ARTICLE_JSON = ("tags", "keywords")
 _STORY_JSON = {"sources": "{}", "key_points": "[]"}
 # Where a count of microseconds starts (the fleet's times on a backend without a timestamp type).
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -21,9 +22,10 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 def article_row(article: Article, entry_url: str | None) -> dict[str, Any]:
-    """An article as a row of `articles`: tags as JSON, with the entry URL it was listed under."""
+    """An article as a row of `articles`: its lists as JSON, with the entry URL it was listed under."""
     row = dataclasses.asdict(article)
-    row["tags"] = json.dumps(article.tags, ensure_ascii=False)
+    for name in _ARTICLE_JSON:
+        row[name] = json.dumps(row[name], ensure_ascii=False)
     row["entry_url"] = entry_url
     return row
 
@@ -31,7 +33,8 @@ def article_row(article: Article, entry_url: str | None) -> dict[str, Any]:
 def article_of(row: Mapping[str, Any]) -> Article:
     """The `Article` a row of `articles` holds (other columns in the row are ignored)."""
     values = {name: row[name] for name in ARTICLE_COLUMNS}
-    values["tags"] = json.loads(row["tags"] or "[]")
+    for name in _ARTICLE_JSON:
+        values[name] = json.loads(row[name] or "[]")
     return Article(**values)
 
 

@@ -11,6 +11,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORDS = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
+_KEYWORD_SEPARATORS = re.compile("[,;]")
 
 
 def clean_article_text(text: str) -> str:
@@ -48,6 +49,13 @@ def word_count(text: str) -> int:
 def content_hash(text: str) -> str:
     """The text's SHA-256 in hex: articles with the very same text share it."""
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def split_keywords(*groups: tuple[str, ...] | list[str]) -> list[str]:
+    """Keywords as pages and feeds list them, one per item: "aircraft;search;Indonesia;" is three, split
+    on commas and semicolons (both are common in meta keywords), trimmed, empties dropped, deduplicated."""
+    parts = [part for group in groups for value in group for part in _KEYWORD_SEPARATORS.split(value)]
+    return unique_tags(parts)
 
 
 def unique_tags(*groups: tuple[str, ...] | list[str]) -> list[str]:
