@@ -15,20 +15,55 @@ _OVERRIDE_CONFIDENCE = 0.95  # a declared language gives way only to detection t
 _SIBLINGS = ({"no", "nb", "nn", "da"}, {"ms", "id"}, {"hr", "sr", "bs"}, {"cs", "sk"}, {"gl", "pt", "es"})
 _MIN_OVERRIDE_CHARS = 300
 
+# The detector's (and pages') codes that are not the ISO 639-1 code readers filter on, mapped to the one
+# they expect: varieties the detector tells apart from their macrolanguage only by chance (Moroccan and
+# Egyptian Arabic are Arabic to a reader), ISO 639-2/3 codes pages declare, and 639-1's withdrawn codes.
+_ISO_639_1 = {
+    "ary": "ar", "arz": "ar", "ara": "ar", "uzs": "uz", "uzb": "uz", "gug": "gn", "fuv": "ff", "sdh": "ku",
+    "kik": "ki", "eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "spa": "es", "por": "pt",
+    "ita": "it", "nld": "nl", "dut": "nl", "rus": "ru", "zho": "zh", "chi": "zh", "cmn": "zh", "jpn": "ja",
+    "kor": "ko", "heb": "he", "hin": "hi", "tur": "tr", "pol": "pl", "swe": "sv", "nor": "no", "nob": "nb",
+    "nno": "nn", "dan": "da", "fin": "fi", "ell": "el", "gre": "el", "ukr": "uk", "ces": "cs", "cze": "cs",
+    "hun": "hu", "ron": "ro", "rum": "ro", "vie": "vi", "ind": "id", "msa": "ms", "may": "ms", "tha": "th",
+    "fas": "fa", "per": "fa", "urd": "ur", "ben": "bn", "cat": "ca", "bul": "bg", "hrv": "hr", "srp": "sr",
+    "iw": "he", "in": "id", "ji": "yi",
+}  # fmt: skip
+# Standard written Chinese is often labelled Wu (`wuu`) or Cantonese (`yue`): the detector cannot tell
+# them apart without the characters only the written dialect uses. With two of those it is the dialect
+# (which has no ISO 639-1 code of its own); without, it is Chinese.
+_WRITTEN_DIALECT = {"yue": frozenset("嘅咗唔冇喺嘢啲嗰哋"), "wuu": frozenset("侬覅嘸搿")}
+_NO_LANGUAGE = "zxx"  # the detector's "no linguistic content"
+
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """The language of `text` (ISO 639-1), or `declared` unless the text is clearly in another one;
     None if the text is too short to tell and nothing is declared."""
     sample = text[:_DETECT_CHARS]
+    declared = iso_639_1(declared, sample) if declared else None
     if sum(c.isalpha() for c in sample) < _MIN_LETTERS:
         return declared
-    language, confidence = _identifier().classify(sample)
+    detected, confidence = _identifier().classify(sample)
+    language = iso_639_1(detected, sample)
+    if language is None:
+        return declared
     if declared is None:
         return language if confidence >= _MIN_CONFIDENCE else None
     if language == declared or any({language, declared} <= group for group in _SIBLINGS):
         return declared
     sure = confidence >= _OVERRIDE_CONFIDENCE and len(sample) >= _MIN_OVERRIDE_CHARS
     return language if sure else declared  # templates declare "en" on articles in other languages
+
+
+def iso_639_1(code: str, text: str = "") -> str | None:
+    """The ISO 639-1 code readers expect for a detected or declared `code`, where one exists (else the code
+    as given, lower case); `text` is what it was detected in, which tells written Cantonese from Chinese."""
+    code = code.strip().lower()
+    if code == _NO_LANGUAGE or not code:
+        return None
+    if code in _WRITTEN_DIALECT:
+        markers = _WRITTEN_DIALECT[code]
+        return code if sum(c in markers for c in text) >= 2 else "zh"
+    return _ISO_639_1.get(code, code)
 
 
 class ModelUnavailable(Exception):
