@@ -304,7 +304,10 @@ def test_links_to_private_addresses_are_never_connected_to(
     done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
 
     assert other_site.requests == []
-    assert done.returncode == 0  # the feed itself is fine; its articles failed
+    assert done.returncode == 1  # the feed itself is fine; its articles failed, which the run owns up to
+    lines = done.stdout.strip().splitlines()
+    assert lines[-1] == f"ingest: 1 feeds ok, 0 failed; 0 articles new, {len(links)} pages failed on 1 feeds"
+    assert lines[0].startswith(f"pages failed: 127.0.0.1 ({site.url('/feed.xml')}): {len(links)} ")
     failures = [json.loads(line) for line in done.stderr.splitlines() if "article_failed" in line]
     assert len(failures) == len(links)
     assert sum("address not allowed" in f["error"] for f in failures) >= 3
@@ -454,7 +457,9 @@ def test_oversized_pages_and_slow_extractions_are_skipped_with_their_reason(
 
     done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
 
-    assert done.returncode == 0  # the feeds are fine; two of their pages were not
+    assert done.returncode == 1  # the feeds are fine; two of their pages were not, and the run says so
+    summary = "ingest: 2 feeds ok, 0 failed; 0 articles new, 2 pages failed on 2 feeds"
+    assert done.stdout.strip().splitlines()[-1] == summary
     failures = {e["feed"]: e for e in map(json.loads, done.stderr.splitlines()) if e["event"] == "article_failed"}
     assert "exceeds 20480 bytes" in failures["big"]["error"]
     assert failures["big"]["url"] == big
@@ -530,3 +535,38 @@ def test_feed_tags_and_page_keywords_are_exported_apart(site: LocalSite, tmp_pat
     (record,) = [json.loads(line) for line in done.stdout.splitlines()]
     assert record["tags"] == ["harbour", "Local"]
     assert record["keywords"] == ["aircraft", "search", "Indonesia", "Jakarta"]
+
+
+def test_pages_that_fail_fail_the_run_and_show_on_their_feed_but_dead_links_do_not(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    broken = [site.add(f"/broken/{n}.html", "<p>down</p>", status=500) for n in range(3)]
+    dead = [site.url(f"/dead/{n}.html") for n in range(2)]  # never added: 404
+    site.add("/broken.xml", _rss([(f"b{n}", url) for n, url in enumerate(broken)]), "application/rss+xml")
+    site.add("/dead.xml", _rss([(f"d{n}", url) for n, url in enumerate(dead)]), "application/rss+xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        f"{NO_GAP}feeds:\n  - url: {site.url('/broken.xml')}\n    name: broken\n"
+        f"  - url: {site.url('/dead.xml')}\n    name: dead\n"
+    )
+
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+
+    assert done.returncode == 1  # pages that failed for a reason that may pass fail the run
+    lines = done.stdout.strip().splitlines()
+    summary = (
+        "ingest: 2 feeds ok, 0 failed; 0 articles new, 3 pages failed on 1 feeds, 2 pages gone (404 or 410)"
+    )
+    assert lines[-1] == summary
+    assert len(lines) == 2 and lines[0].startswith(f"pages failed: broken ({site.url('/broken.xml')}): 3 ")
+    conn = sqlite3.connect(tmp_path / "ingest.db")
+    errors = dict(conn.execute("SELECT name, last_error FROM feeds").fetchall())
+    conn.close()
+    assert errors == {"broken": "3 of 3 new pages failed (see entry_failures)", "dead": None}
+
+    # Dead links alone are the feed's business: the run succeeds.
+    config.write_text(f"{NO_GAP}feeds:\n  - url: {site.url('/dead.xml')}\n    name: dead\n")
+    (tmp_path / "ingest.db").unlink()
+    done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip().endswith("0 articles new, 2 pages gone (404 or 410)")

@@ -20,6 +20,7 @@ from ingest.ops.logs import configure_logging
 
 # Commands import their stages when they run: `ingest --help` should not wait for trafilatura.
 if TYPE_CHECKING:
+    from ingest.run.pipeline import PollResult
     from ingest.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -107,13 +108,28 @@ def _once(args: argparse.Namespace, config: Config, store: Store) -> int:
     for result in results:
         if not result.ok:
             print(f"failed: {result.feed.name} ({result.feed.url}): {result.error}")
+        if result.failed_entries:
+            print(
+                f"pages failed: {result.feed.name} ({result.feed.url}): {result.failed_entries} "
+                "(the reasons: the log's article_failed lines, and the entry_failures table)"
+            )
     failed = sum(not r.ok for r in results)
     new = sum(r.stored for r in results)
-    elsewhere = sum(r.elsewhere for r in results)  # on a shared database: polled by another daemon
-    ok = len(results) - failed - elsewhere
-    shared = f"; {elsewhere} feeds left to other daemons" if elsewhere else ""
-    print(f"ingest: {ok} feeds ok, {failed} failed; {new} articles new{shared}")
-    return EXIT_FAILED if failed else EXIT_OK
+    ok = len(results) - failed - sum(r.elsewhere for r in results)  # elsewhere: another daemon's poll
+    print(f"ingest: {ok} feeds ok, {failed} failed; {new} articles new{_pages_said(results)}")
+    # A page that answered 404 or 410 is the feed's dead link, not a failure of this run.
+    return EXIT_FAILED if failed or any(r.failed_entries for r in results) else EXIT_OK
+
+
+def _pages_said(results: list[PollResult]) -> str:
+    """The summary's tail: pages that failed and on how many feeds, dead links, feeds left to others."""
+    pages = sum(r.failed_entries for r in results)
+    said = f", {pages} pages failed on {sum(r.failed_entries > 0 for r in results)} feeds" if pages else ""
+    if missing := sum(r.missing_entries for r in results):
+        said += f", {missing} pages gone (404 or 410)"
+    if elsewhere := sum(r.elsewhere for r in results):
+        said += f"; {elsewhere} feeds left to other daemons"
+    return said
 
 
 def cmd_export(args: argparse.Namespace) -> int:

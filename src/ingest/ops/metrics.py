@@ -60,6 +60,11 @@ class Metrics:
         self.failing_feeds = Gauge(
             "ingest_failing_feeds", "Feeds whose last poll failed.", registry=self.registry
         )
+        self.feeds_failing_pages = Gauge(
+            "ingest_feeds_with_failed_pages",
+            "Feeds whose last poll had pages that failed (404 and 410 aside).",
+            registry=self.registry,
+        )
         self.queue_depth = Gauge(
             "ingest_queue_depth", "Articles waiting for or in fetch and extraction.", registry=self.registry
         )

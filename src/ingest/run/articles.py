@@ -14,13 +14,13 @@ from structlog.contextvars import bound_contextvars
 
 from ingest.config import FeedConfig
 from ingest.extract.errors import ExtractionError, NotHTML
-from ingest.fetch import FetchError, ShuttingDown, Timing
+from ingest.fetch import FetchError, HTTPStatusError, ShuttingDown, Timing
 from ingest.model import Entry, PageOptions
 from ingest.normalize import entry_key
 from ingest.ops.logs import describe
 from ingest.ops.workers import WorkerError
 from ingest.run.jobs import ArticleJob, Built, build_article_job
-from ingest.run.retry import MAX_ENTRY_ATTEMPTS, entry_failure_is_permanent
+from ingest.run.retry import MAX_ENTRY_ATTEMPTS, MISSING_STATUSES, entry_failure_is_permanent
 from ingest.run.services import Services, fetch_policy
 from ingest.store import StoreError
 from ingest.text.urls import canonical_url
@@ -37,6 +37,7 @@ class Outcome(enum.Enum):
     FAILED = "failed"
     SKIPPED = "skipped"  # not tried because the process is stopping; the next run tries again
     ELSEWHERE = "elsewhere"  # another daemon sharing the database is fetching it
+    MISSING = "missing"  # the page itself answered 404 or 410: failed for good, and no fault of ours
 
 
 async def store_new_entries(svc: Services, feed: FeedConfig, entries: Sequence[Entry]) -> list[Outcome]:
@@ -225,4 +226,5 @@ def _failed(
     svc.metrics.articles_failed.inc()
     if not logged:
         log.warning("article_failed", error=reason, permanent=permanent)
-    return Outcome.FAILED
+    missing = isinstance(exc, HTTPStatusError) and exc.status in MISSING_STATUSES
+    return Outcome.MISSING if missing else Outcome.FAILED

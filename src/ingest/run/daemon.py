@@ -48,6 +48,7 @@ class Daemon:
         self._feeds = {feed.url: feed for feed in config.feeds}
         self._polls: dict[str, asyncio.Task[None]] = {}
         self._failing: set[str] = set()
+        self._failing_pages: set[str] = set()  # feeds whose last poll had pages that failed
         self._stored = 0
         self._stop = asyncio.Event()
         self._svc: Services | None = None
@@ -216,6 +217,10 @@ class Daemon:
             self._failing.discard(url)
         else:
             self._failing.add(url)
+        if result.failed_entries:
+            self._failing_pages.add(url)
+        elif result.status is not None:  # polled, and no page failed
+            self._failing_pages.discard(url)
         if url in self._feeds and result.next_poll is not None:
             self._schedule(url, result.next_poll)
         self._update_gauges()
@@ -239,6 +244,7 @@ class Daemon:
     def _update_gauges(self) -> None:
         self._metrics.feeds.set(len(self._feeds))
         self._metrics.failing_feeds.set(len(self._failing))
+        self._metrics.feeds_failing_pages.set(len(self._failing_pages & self._feeds.keys()))
 
     def _status(self) -> str:
         next_job = min(

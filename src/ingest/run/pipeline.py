@@ -49,7 +49,8 @@ class PollResult:
     error: str | None = None
     stored: int = 0
     duplicates: int = 0
-    failed_entries: int = 0
+    failed_entries: int = 0  # pages that failed (timeouts, server errors, extraction...): the run failed
+    missing_entries: int = 0  # pages that answered 404 or 410: the feed links dead pages
     next_poll: datetime | None = None
     elsewhere: bool = False  # not polled: another daemon sharing the database holds it, or polled it
 
@@ -212,6 +213,9 @@ def _succeeded(
 ) -> PollResult:
     problem = parsed.problem if parsed else None
     error = f"malformed feed, entries before the fault kept: {problem}" if problem else None
+    failed = outcomes.count(Outcome.FAILED)
+    # What the feeds table shows of the poll: a feed whose pages fail is not a healthy feed.
+    pages = f"{failed} of {len(outcomes)} new pages failed (see entry_failures)" if failed else None
     hints = [cache_lifetime(response.headers, answered), parsed.ttl if parsed else None]
     delay = next_delay(
         interval=feed.interval, cache_hint=max(filter(None, hints), default=None), jitter=random.random()
@@ -231,7 +235,7 @@ def _succeeded(
         etag=etag if keep else None,
         last_modified=last_modified if keep else None,
         title=parsed.title if parsed else None,
-        problem=error,
+        problem="; ".join(filter(None, [error, pages])) or None,
     )
     result = PollResult(
         feed,
@@ -240,7 +244,8 @@ def _succeeded(
         error=error,
         stored=outcomes.count(Outcome.STORED),
         duplicates=outcomes.count(Outcome.DUPLICATE),
-        failed_entries=outcomes.count(Outcome.FAILED),
+        failed_entries=failed,
+        missing_entries=outcomes.count(Outcome.MISSING),
         next_poll=next_poll,
     )
     outcome = "not_modified" if parsed is None else "malformed" if error else "ok"
@@ -254,6 +259,7 @@ def _succeeded(
         "stored": result.stored,
         "duplicates": result.duplicates,
         "failed": result.failed_entries,
+        "missing": result.missing_entries,
     }
     if error:
         log.warning("feed_malformed", error=error, **fields)

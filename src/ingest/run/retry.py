@@ -24,6 +24,8 @@ PERMANENT_ENTRY_FAILURES: tuple[type[Exception], ...] = (
 # Client errors that say "later", not "never".
 RETRIED_STATUSES = frozenset({408, 425, 429})
 GONE = 410
+# A page that answers so is not there: the run that met it did not fail (its feed links a dead page).
+MISSING_STATUSES = frozenset({404, GONE})
 
 
 def entry_failure_is_permanent(exc: Exception) -> bool:
