@@ -187,6 +187,13 @@ def test_sighup_adds_and_removes_feeds_and_survives_a_broken_file(
     wait_for(lambda: [r for r in site.hits("/b.xml") if r.at > broken_at + 0.1], 5, "B still polled")
     assert daemon.proc.poll() is None
 
+    config.write_text(f"{NO_GAP}feeds: []\n")  # valid YAML, nothing to poll: refused as at start
+    daemon.signal(signal.SIGHUP)
+    emptied_at = time.monotonic()
+    wait_for(lambda: len(daemon.events("reload_failed")) == 2, 5, "the empty list refused")
+    assert "no feeds to poll" in daemon.events("reload_failed")[1]["error"]
+    wait_for(lambda: [r for r in site.hits("/b.xml") if r.at > emptied_at + 0.1], 5, "B still polled")
+
     assert daemon.stop() == 0
 
 

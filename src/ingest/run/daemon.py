@@ -13,7 +13,7 @@ import structlog
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ingest.config import Config, ConfigError, FeedConfig, load_config
+from ingest.config import Config, ConfigError, FeedConfig, load_config, require_feeds
 from ingest.ops.metrics import Metrics
 from ingest.ops.monitor import start_monitor
 from ingest.ops.notify import Notifier
@@ -114,6 +114,7 @@ class Daemon:
         """Re-read feeds.yaml: add, remove and change feeds; on any error keep what runs."""
         try:
             config = load_config(self._config.path)
+            require_feeds(config)
         except ConfigError as exc:
             log.error("reload_failed", file=str(self._config.path), error=str(exc))
             return
