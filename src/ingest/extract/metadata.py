@@ -14,6 +14,7 @@ from yarl import URL
 
 from ingest.extract.bylines import author_of, read_bylines
 from ingest.extract.declared import PageMeta, fold, unescape_entities
+from ingest.text.clean import split_keywords
 from ingest.text.dates import WRITTEN_DATE
 from ingest.text.names import same_name, strip_site_name
 from ingest.text.urls import host_names
@@ -81,7 +82,7 @@ def read_metadata(page: Page | HtmlElement, doc: Document) -> Metadata:
         image_caption=_not_title(
             meta.image_caption() or _figure_caption(page.figures, image_url, heading), title
         ),
-        tags=_split_tags([*(doc.categories or []), *(doc.tags or []), *meta.all("article:tag")]),
+        tags=tuple(split_keywords([*(doc.categories or []), *(doc.tags or []), *meta.all("article:tag")])),
     )
 
 
@@ -107,13 +108,6 @@ def _not_title(caption: str | None, title: str | None) -> str | None:
     if caption and title and fold(title) in fold(caption):
         return None
     return caption
-
-
-def _split_tags(values: list[str]) -> tuple[str, ...]:
-    """Tags as listed; "a, b" in one meta value counts as two. Duplicates go in normalize."""
-    return tuple(
-        tag for value in values for tag in (" ".join(part.split()) for part in value.split(",")) if tag
-    )
 
 
 # -- title ----------------------------------------------------------------------------------------
