@@ -599,3 +599,30 @@ def test_articles_walk_every_page_in_stored_order(store: Store, monkeypatch: pyt
 def test_answers_while_the_database_is_there(store: Store) -> None:
     assert store.answers() is True
     assert store.answers(timeout=0.5) is True
+
+
+def test_health_counts_failed_pages_and_retry_forgets_them(store: Store) -> None:
+    other = "https://example.org/other.xml"
+    store.sync_feeds([(FEED, "Example"), (other, "Other")])
+    store.record_success(FEED, status=200, at=T0, next_poll=T0 + timedelta(hours=1), etag='"v1"')
+    store.record_failure(other, error="HTTP 503", status=503, at=T0, next_poll=T0 + timedelta(hours=2))
+    assert store.add_article(article("https://example.com/a"), entry_url="https://example.com/a")
+    for n, permanent in ((1, True), (2, False)):
+        url = f"https://example.com/broken/{n}"
+        store.record_entry_failure(url, feed=FEED, url=url, reason=f"HTTP 50{n}", permanent=permanent, at=T0)
+
+    assert [s.url for s in store.feed_states()] == sorted([FEED, other])
+    assert store.feed_counts() == {FEED: (1, 2)}
+    failed = store.failed_pages(FEED)
+    assert sorted(failed) == [
+        ("https://example.com/broken/1", "HTTP 501", 1, True),
+        ("https://example.com/broken/2", "HTTP 502", 1, False),
+    ]
+
+    assert store.clear_failures([FEED]) == (2, 1)
+    assert store.failed_pages(FEED) == [] and store.feed_counts() == {FEED: (1, 0)}
+    cleared = store.feed_state(FEED)
+    assert (cleared.etag, cleared.next_poll) == (None, None)  # due now, and read whole
+    assert store.feed_state(other).failures == 1  # not asked for
+    assert store.clear_failures() == (0, 2)
+    assert store.feed_state(other).failures == 0

@@ -73,6 +73,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--due goes with --once; the daemon always polls feeds when they are due")
     if args.listen and args.once:
         raise UsageError("--listen is for the daemon, not --once")
+    if args.retry and not args.once:
+        raise UsageError("--retry goes with --once; for the daemon, run `ingest retry` beside it")
     config = _config(args)
     if args.listen:
         config = dataclasses.replace(config, listen=_listen(args.listen))
@@ -104,6 +106,8 @@ def _daemon(config: Config, store: Store) -> int:
 def _once(args: argparse.Namespace, config: Config, store: Store) -> int:
     from ingest.run.pipeline import run_once
 
+    if args.retry:
+        print(_cleared(*store.clear_failures()))
     results = asyncio.run(run_once(config, store, due_only=args.due))
     for result in results:
         if not result.ok:
@@ -130,6 +134,46 @@ def _pages_said(results: list[PollResult]) -> str:
     if elsewhere := sum(r.elsewhere for r in results):
         said += f"; {elsewhere} feeds left to other daemons"
     return said
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    """`ingest feeds`: every feed's health; `ingest feeds show NAME|URL`: one, with its failed pages."""
+    from ingest.ops.health import as_details, as_json, as_table, feed_health, find
+
+    if bool(args.show) != bool(args.feed):
+        raise UsageError("to see one feed: ingest feeds show NAME|URL")
+    config = _config(args)
+    with _stored(args, config) as store:
+        rows = feed_health(config.feeds, store.feed_states(), store.feed_counts())
+        if args.feed is None:
+            sys.stdout.write("".join(as_json(row) + "\n" for row in rows) if args.json else as_table(rows))
+            return EXIT_OK
+        row = find(rows, args.feed)
+        if row is None:
+            raise UsageError(f"no feed named or at {args.feed!r} in {config.path} or {store.location}")
+        sys.stdout.write(as_json(row) + "\n" if args.json else as_details(row, store.failed_pages(row.url)))
+    return EXIT_OK
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    """`ingest retry [FEED...]`: forget the failures of feeds and their pages; the next poll tries again."""
+    from ingest.ops.health import feed_health, find
+
+    config = _config(args)
+    with _stored(args, config) as store:
+        urls = None
+        if args.feeds:
+            rows = feed_health(config.feeds, store.feed_states(), store.feed_counts())
+            found = {key: find(rows, key) for key in args.feeds}
+            if missing := [key for key, row in found.items() if row is None]:
+                raise UsageError(f"no feed named or at {', '.join(map(repr, missing))} in {config.path}")
+            urls = [row.url for row in found.values() if row is not None]
+        print(_cleared(*store.clear_failures(urls)))
+    return EXIT_OK
+
+
+def _cleared(pages: int, feeds: int) -> str:
+    return f"ingest: forgot {pages} failed pages and the failures of {feeds} feeds; the next poll tries again"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -196,12 +240,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _stored(args: argparse.Namespace) -> Iterator[Store]:
+def _stored(args: argparse.Namespace, config: Config | None = None) -> Iterator[Store]:
     """The existing database, for commands that read it; a missing one is a failure, not created."""
     from ingest.store import Store, StoreError
 
     try:
-        store = Store.open(_database(args), create=False)
+        store = Store.open(_database(args, config), create=False)
     except StoreError as exc:
         raise Unavailable(str(exc)) from None
     try:
@@ -280,6 +324,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--once", action="store_true", help="poll every feed once, then exit")
     parser.add_argument("--due", action="store_true",
                         help="with --once: only the feeds whose next poll time has come (for cron)")
+    parser.add_argument("--retry", action="store_true",
+                        help="with --once: first forget every failure, so that failed pages are tried again")
     parser.add_argument("--listen", metavar="HOST:PORT",
                         help="serve /healthz and /metrics here (default: the config's `listen`)")
     parser.add_argument("--version", action="version", version=f"ingest {__version__}")
@@ -291,6 +337,17 @@ def _parser() -> argparse.ArgumentParser:
                         help="stories instead of articles (with --since: those updated since)")
     export.add_argument("--format", choices=["jsonl"], default="jsonl")
     export.set_defaults(func=cmd_export)
+
+    feeds = commands.add_parser("feeds", parents=[common], help="every feed's health, or one feed's")
+    feeds.add_argument("show", nargs="?", choices=["show"], help="show one feed, with its failed pages")
+    feeds.add_argument("feed", nargs="?", metavar="NAME|URL")
+    feeds.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    feeds.set_defaults(func=cmd_feeds)
+
+    retry = commands.add_parser("retry", parents=[common],
+                                help="forget failures of feeds and pages, so the next poll tries them again")
+    retry.add_argument("feeds", nargs="*", metavar="NAME|URL", help="these feeds only (default: every feed)")
+    retry.set_defaults(func=cmd_retry)
 
     show = commands.add_parser("show", parents=[common], help="print one story or article for people")
     show.add_argument("kind", choices=["story", "article"])

@@ -133,6 +133,25 @@ class Store(abc.ABC):
     ) -> None:
         """A poll that failed: the reason kept, the failure counted, a 410 remembered."""
 
+    # -- health and repair (what `ingest feeds` shows and `ingest retry` clears) -------------------
+
+    @abc.abstractmethod
+    def feed_states(self) -> list[FeedState]:
+        """Every feed the database knows, configured or not any more, by URL."""
+
+    @abc.abstractmethod
+    def feed_counts(self) -> dict[str, tuple[int, int]]:
+        """Per feed URL: (articles stored from it, its pages that failed and are remembered as failed)."""
+
+    @abc.abstractmethod
+    def failed_pages(self, url: str) -> list[tuple[str, str, int, bool]]:
+        """The feed's failed pages, the latest first: (URL, reason, attempts, failed for good)."""
+
+    @abc.abstractmethod
+    def clear_failures(self, urls: Iterable[str] | None = None) -> tuple[int, int]:
+        """Forget the failures of these feeds (every feed's if None) and of their pages, and make the feeds
+        due now and read whole (no validators), so the next poll tries everything again: (pages, feeds)."""
+
     # -- entries and articles -------------------------------------------------------------------
 
     @abc.abstractmethod

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.model import Article, FeedState, Story
 from ingest.store.base import AmbiguousId, Store, StoreError, placed_stories
 from ingest.store.pg_fleet import STORING_LOCK, PostgresFleet
+from ingest.store.pg_health import PostgresHealth
 from ingest.store.pg_schema import migrate, migrated
 from ingest.store.pg_session import CONNECT_TIMEOUT_S, open_connection
 from ingest.store.records import (
@@ -79,7 +80,7 @@ def _pages(fetch: Callable[[int], list[dict[str, Any]]]) -> Iterator[dict[str, A
         after = rows[-1]["seq"]
 
 
-class PostgresStore(PostgresFleet, Store, scheme="postgresql"):
+class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
     """One session with a PostgreSQL database (postgresql:// or postgres:// URLs, as libpq reads them)."""
 
     @classmethod

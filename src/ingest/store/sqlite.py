@@ -25,6 +25,7 @@ from ingest.store.records import (
 )
 from ingest.store.sqlite_errors import BUSY_TIMEOUT_S, explained, writes
 from ingest.store.sqlite_fleet import SQLiteFleet
+from ingest.store.sqlite_health import SQLiteHealth
 from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
@@ -42,7 +43,7 @@ def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
     )
 
 
-class SQLiteStore(SQLiteFleet, Store):
+class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
     """One connection to a SQLite file; WAL lets other processes read while the daemon writes."""
 
     def __init__(self, db: Database, path: Path) -> None:

@@ -1,0 +1,48 @@
+"""PostgresStore's operator methods: every feed with what it stored and what failed, and the repair that
+lets failures be tried again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ingest.model import FeedState
+from ingest.store.pg_session import PgSession
+from ingest.store.records import FEED_COLUMNS, feed_of
+
+
+class PostgresHealth(PgSession):
+    """PostgresStore's health and repair methods, on its session."""
+
+    def feed_states(self) -> list[FeedState]:
+        rows = self._rows(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds ORDER BY url")
+        return [feed_of(row) for row in rows]
+
+    def feed_counts(self) -> dict[str, tuple[int, int]]:
+        rows = self._rows(
+            """SELECT coalesce(a.feed, f.feed) AS feed, coalesce(a.n, 0) AS stored,
+                      coalesce(f.n, 0) AS failed
+               FROM (SELECT feed, count(*) AS n FROM articles GROUP BY feed) a
+               FULL JOIN (SELECT feed, count(*) AS n FROM entry_failures GROUP BY feed) f
+                    ON f.feed = a.feed"""
+        )
+        return {row["feed"]: (row["stored"], row["failed"]) for row in rows}
+
+    def failed_pages(self, url: str) -> list[tuple[str, str, int, bool]]:
+        rows = self._rows(
+            """SELECT coalesce(url, key) AS url, reason, attempts, permanent FROM entry_failures
+               WHERE feed = %s ORDER BY last_attempt DESC, key""",
+            [url],
+        )
+        return [(row["url"], row["reason"], row["attempts"], bool(row["permanent"])) for row in rows]
+
+    def clear_failures(self, urls: Iterable[str] | None = None) -> tuple[int, int]:
+        chosen = None if urls is None else list(urls)
+        where = "" if chosen is None else "WHERE feed = ANY(%(urls)s::text[])"
+        with self._session(atomic=True) as conn:
+            pages = conn.execute(f"DELETE FROM entry_failures {where}", {"urls": chosen}).rowcount
+            feeds = conn.execute(
+                f"""UPDATE feeds SET failures = 0, next_poll = NULL, etag = NULL, last_modified = NULL
+                    {where.replace('feed =', 'url =')}""",
+                {"urls": chosen},
+            ).rowcount
+        return pages, feeds

@@ -1,0 +1,57 @@
+"""SQLiteStore's operator methods: every feed with what it stored and what failed, and the repair that
+lets failures be tried again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from ingest.model import FeedState
+from ingest.store.records import FEED_COLUMNS, feed_of
+from ingest.store.sqlite_errors import writes
+
+
+class SQLiteHealth:
+    """SQLiteStore's health and repair methods, on its database."""
+
+    db: Database
+
+    def feed_states(self) -> list[FeedState]:
+        rows = self.db.query(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds ORDER BY url")
+        return [feed_of(row) for row in rows]
+
+    def feed_counts(self) -> dict[str, tuple[int, int]]:
+        counts = {row["feed"]: (row["n"], 0) for row in self.db.query(
+            "SELECT feed, count(*) AS n FROM articles GROUP BY feed")}  # fmt: skip
+        for row in self.db.query("SELECT feed, count(*) AS n FROM entry_failures GROUP BY feed"):
+            counts[row["feed"]] = (counts.get(row["feed"], (0, 0))[0], row["n"])
+        return counts
+
+    def failed_pages(self, url: str) -> list[tuple[str, str, int, bool]]:
+        rows = self.db.query(
+            """SELECT coalesce(url, key) AS url, reason, attempts, permanent FROM entry_failures
+               WHERE feed = ? ORDER BY last_attempt DESC, key""",
+            [url],
+        )
+        return [(row["url"], row["reason"], row["attempts"], bool(row["permanent"])) for row in rows]
+
+    @writes
+    def clear_failures(self, urls: Iterable[str] | None = None) -> tuple[int, int]:
+        where, params = _among(urls)
+        with self.db.atomic():
+            pages = self.db.execute(f"DELETE FROM entry_failures WHERE feed {where}", params).rowcount
+            feeds = self.db.execute(
+                f"""UPDATE feeds SET failures = 0, next_poll = NULL, etag = NULL, last_modified = NULL
+                    WHERE url {where}""",
+                params,
+            ).rowcount
+        return pages, feeds
+
+
+def _among(urls: Iterable[str] | None) -> tuple[str, list[str]]:
+    """A WHERE tail for the given feeds (every feed if None)."""
+    if urls is None:
+        return "IS NOT NULL", []
+    chosen = list(urls)
+    return f"IN ({', '.join('?' * len(chosen))})", chosen
