@@ -24,7 +24,8 @@ def _feeds(tmp_path: Path, *args: str) -> list[dict]:
 def test_a_refused_page_is_shown_and_stored_once_cured_and_retried(
     site: LocalSite, other_site: LocalSite, fixtures: Path, tmp_path: Path, repair: list[str]
 ) -> None:
-    page = other_site.add("/story.html", page_html(fixtures, "readability-ars-1"))  # an untrusted loopback host
+    # On a loopback host feeds.yaml does not name: refused by the address guard.
+    page = other_site.add("/story.html", page_html(fixtures, "readability-ars-1"))
     site.add("/feed.xml", _rss([("a story", page)]), "application/rss+xml")
     site.add("/quiet.xml", _rss([]), "application/rss+xml")
     config = tmp_path / "feeds.yaml"
@@ -34,17 +35,20 @@ def test_a_refused_page_is_shown_and_stored_once_cured_and_retried(
     first = run_ingest("--once", "--config", str(config), cwd=tmp_path)
     assert first.returncode == 1 and other_site.requests == []
     harbour, quiet = _feeds(tmp_path)
-    assert (harbour["name"], harbour["state"], harbour["pages_failed"], harbour["articles"]) == ("Harbour", "failing", 1, 0)
+    seen = (harbour["name"], harbour["state"], harbour["pages_failed"], harbour["articles"])
+    assert seen == ("Harbour", "failing", 1, 0)
     assert quiet["state"] == "ok" and quiet["name"] == "Local RSS"  # no name given: its own title
     shown = run_ingest("feeds", "show", "Harbour", "--config", str(config), cwd=tmp_path)
     assert shown.returncode == 0
     assert page in shown.stdout and "set allow_private: true on this feed" in shown.stdout
     assert "for good" in shown.stdout
     table = run_ingest("feeds", "--config", str(config), cwd=tmp_path).stdout.splitlines()
-    assert table[0].split()[:3] == ["NAME", "STATE", "ARTICLES"] and table[1].split()[:2] == ["Harbour", "failing"]
+    assert table[0].split()[:3] == ["NAME", "STATE", "ARTICLES"]
+    assert table[1].split()[:2] == ["Harbour", "failing"]
 
     # The cure alone does not bring the page back: it failed for good.
-    config.write_text(config.read_text().replace("    name: Harbour\n", "    name: Harbour\n    allow_private: true\n"))
+    cured = config.read_text().replace("    name: Harbour\n", "    name: Harbour\n    allow_private: true\n")
+    config.write_text(cured)
     again = run_ingest("--once", "--config", str(config), cwd=tmp_path)
     assert again.returncode == 0 and other_site.requests == [] and _articles(tmp_path / "ingest.db") == []
 

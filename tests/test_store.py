@@ -626,3 +626,20 @@ def test_health_counts_failed_pages_and_retry_forgets_them(store: Store) -> None
     assert store.feed_state(other).failures == 1  # not asked for
     assert store.clear_failures() == (0, 2)
     assert store.feed_state(other).failures == 0
+
+
+def test_search_finds_every_word_with_a_snippet_best_first(store: Store) -> None:
+    texts = {
+        "https://example.com/bridge": "The harbour bridge reopened after repairs; traffic across the harbour resumed.",
+        "https://example.com/ferry": "Ferries crossed the harbour while the bridge was shut for repairs.",
+        "https://example.com/rates": "The central bank left interest rates unchanged.",
+    }
+    for url, text in texts.items():
+        assert store.add_article(article(url, text=text, title="News"), entry_url=url)
+
+    hits = store.search("harbour bridge", 10)
+    assert {a.url for a, _ in hits} == {"https://example.com/bridge", "https://example.com/ferry"}
+    assert all("[harbour]" in snippet or "[bridge]" in snippet for _, snippet in hits)
+    assert store.search('rates "unchanged', 10)[0][0].url == "https://example.com/rates"  # quotes are words
+    assert store.search("harbour rates", 10) == []  # every word must occur
+    assert store.search("!!!", 10) == [] and len(store.search("harbour", 1)) == 1

@@ -176,6 +176,19 @@ def _cleared(pages: int, feeds: int) -> str:
     return f"ingest: forgot {pages} failed pages and the failures of {feeds} feeds; the next poll tries again"
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """`ingest search QUERY`: stored articles with every word of it, best first, each with a snippet."""
+    from ingest.render import search_hit_json, search_hit_text
+
+    if args.limit < 1:
+        raise UsageError("--limit: give 1 or more")
+    with _stored(args) as store:
+        hits = store.search(" ".join(args.query), args.limit)
+    render = search_hit_json if args.json else search_hit_text
+    sys.stdout.write("".join(render(article, snippet) for article, snippet in hits))
+    return EXIT_OK if hits else EXIT_FAILED
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """`ingest export`: every stored article (or, with --stories, story) as one JSON object per line."""
     from ingest.render import article_json, story_json
@@ -348,6 +361,12 @@ def _parser() -> argparse.ArgumentParser:
                                 help="forget failures of feeds and pages, so the next poll tries them again")
     retry.add_argument("feeds", nargs="*", metavar="NAME|URL", help="these feeds only (default: every feed)")
     retry.set_defaults(func=cmd_retry)
+
+    search = commands.add_parser("search", parents=[common], help="find stored articles by their words")
+    search.add_argument("query", nargs="+", metavar="WORD", help="every word must occur (title or text)")
+    search.add_argument("--limit", type=int, default=20, help="at most this many hits (default: 20)")
+    search.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    search.set_defaults(func=cmd_search)
 
     show = commands.add_parser("show", parents=[common], help="print one story or article for people")
     show.add_argument("kind", choices=["story", "article"])

@@ -79,3 +79,22 @@ def _day(iso_time: str | None) -> str:
         return "undated"
     year, month, day = iso_time[:10].split("-")
     return f"{day}-{month}-{year}"
+
+
+def search_hit_text(article: Article, snippet: str) -> str:
+    """One search hit for people: id, date and source, then the title and the words around the match."""
+    when = _day(article.published or article.fetched_at)
+    return f"{article.id}  {when}  {article.source}\n  {article.title or '(untitled)'}\n  {snippet}\n\n"
+
+
+def search_hit_json(article: Article, snippet: str) -> str:
+    """One search hit as a JSON line: the fields a person sees, and the URL."""
+    hit = {
+        "id": article.id,
+        "published": article.published,
+        "source": article.source,
+        "title": article.title,
+        "url": article.url,
+        "snippet": snippet,
+    }
+    return json.dumps(hit, ensure_ascii=False) + "\n"

@@ -152,6 +152,11 @@ class Store(abc.ABC):
         """Forget the failures of these feeds (every feed's if None) and of their pages, and make the feeds
         due now and read whole (no validators), so the next poll tries everything again: (pages, feeds)."""
 
+    @abc.abstractmethod
+    def search(self, query: str, limit: int) -> list[tuple[Article, str]]:
+        """Articles holding every word of `query` in their title or text, best match first, each with a
+        snippet of its text around the words, marked [like this]."""
+
     # -- entries and articles -------------------------------------------------------------------
 
     @abc.abstractmethod

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ingest.model import FeedState
+from ingest.model import Article, FeedState
 from ingest.store.pg_session import PgSession
-from ingest.store.records import FEED_COLUMNS, feed_of
+from ingest.store.records import (
+    ARTICLE_COLUMNS,
+    FEED_COLUMNS,
+    SNIPPET_WORDS,
+    article_of,
+    feed_of,
+    query_words,
+)
 
 
 class PostgresHealth(PgSession):
@@ -34,6 +41,19 @@ class PostgresHealth(PgSession):
             [url],
         )
         return [(row["url"], row["reason"], row["attempts"], bool(row["permanent"])) for row in rows]
+
+    def search(self, query: str, limit: int) -> list[tuple[Article, str]]:
+        words = query_words(query)
+        if not words:
+            return []
+        options = f"StartSel=[, StopSel=], MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
+        rows = self._rows(
+            f"""SELECT {", ".join(ARTICLE_COLUMNS)}, ts_headline('simple', text, q, %(options)s) AS snippet
+                FROM articles, plainto_tsquery('simple', %(words)s) q
+                WHERE search @@ q ORDER BY ts_rank(search, q) DESC, seq LIMIT %(limit)s""",
+            {"words": " ".join(words), "options": options, "limit": limit},
+        )
+        return [(article_of(row), row["snippet"]) for row in rows]
 
     def clear_failures(self, urls: Iterable[str] | None = None) -> tuple[int, int]:
         chosen = None if urls is None else list(urls)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -81,3 +82,12 @@ def story_of(row: Mapping[str, Any], articles: list[str]) -> Story:
     values["summary"] = row["summary"] or ""
     values["summarized_by"] = row["summarized_by"] or "extractive"
     return Story(articles=articles, **values)
+
+
+# Words of context a search hit's snippet shows around what matched.
+SNIPPET_WORDS = 16
+
+
+def query_words(query: str) -> list[str]:
+    """A search's words, as both backends' full-text indexes split text: every one must occur in a hit."""
+    return re.findall(r"\w+", query)

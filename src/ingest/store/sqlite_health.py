@@ -7,8 +7,15 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from ingest.model import FeedState
-from ingest.store.records import FEED_COLUMNS, feed_of
+from ingest.model import Article, FeedState
+from ingest.store.records import (
+    ARTICLE_COLUMNS,
+    FEED_COLUMNS,
+    SNIPPET_WORDS,
+    article_of,
+    feed_of,
+    query_words,
+)
 from ingest.store.sqlite_errors import writes
 
 
@@ -35,6 +42,20 @@ class SQLiteHealth:
             [url],
         )
         return [(row["url"], row["reason"], row["attempts"], bool(row["permanent"])) for row in rows]
+
+    def search(self, query: str, limit: int) -> list[tuple[Article, str]]:
+        words = query_words(query)
+        if not words:
+            return []
+        columns = ", ".join(f"a.{name}" for name in ARTICLE_COLUMNS)
+        rows = self.db.query(
+            f"""SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', {SNIPPET_WORDS}) AS snippet
+                FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+                WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?""",
+            # Each word quoted: every word must occur, and nothing in them is FTS5 syntax.
+            [" ".join('"' + word.replace('"', '""') + '"' for word in words), limit],
+        )
+        return [(article_of(row), row["snippet"]) for row in rows]
 
     @writes
     def clear_failures(self, urls: Iterable[str] | None = None) -> tuple[int, int]:
