@@ -190,6 +190,17 @@ def test_an_entry_is_claimed_by_one_owner_until_its_claim_runs_out(store: Store,
     assert store.claim_entry("https://example.com/another", owner="a", now=at(51), lease=LEASE)
 
 
+def test_renewal_extends_only_the_owners_entry_claims(store: Store, other: Store) -> None:
+    mine, theirs = "https://example.com/mine", "https://example.com/theirs"
+    assert store.claim_entry(mine, owner="a", now=NOW, lease=LEASE)
+    assert other.claim_entry(theirs, owner="b", now=NOW, lease=LEASE)
+    store.renew_entries([mine, theirs], owner="a", now=at(20), lease=LEASE)  # to 50 s, only its own
+    store.renew_entries([], owner="a", now=at(20), lease=LEASE)  # nothing held: nothing to do
+    assert not other.claim_entry(mine, owner="b", now=at(40), lease=LEASE)  # renewed past its first end
+    assert other.claim_entry(mine, owner="b", now=at(50), lease=LEASE)
+    assert store.claim_entry(theirs, owner="a", now=at(30), lease=LEASE)  # b's ran out at 30 s: not renewed
+
+
 def test_only_the_holder_releases_an_entry(store: Store, other: Store) -> None:
     key = "https://example.com/feed.xml#guid-7"
     assert other.claim_entry(key, owner="b", now=NOW, lease=LEASE)

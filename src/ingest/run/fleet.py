@@ -121,8 +121,8 @@ class Fleet:
         now = _now()
         if self._feeds:
             self.store.renew_feeds(sorted(self._feeds), owner=self.owner, now=now, lease=self.lease)
-        for key in sorted(self._entries):
-            self.store.claim_entry(key, owner=self.owner, now=now, lease=self.lease)
+        if self._entries:
+            self.store.renew_entries(sorted(self._entries), owner=self.owner, now=now, lease=self.lease)
 
     @contextmanager
     def _claiming(self) -> Iterator[None]:

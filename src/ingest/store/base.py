@@ -259,6 +259,10 @@ class Store(abc.ABC):
         """Extend to now + `lease` the leases `owner` still holds on these feeds (others are left)."""
 
     @abc.abstractmethod
+    def renew_entries(self, keys: Iterable[str], *, owner: str, now: datetime, lease: float) -> None:
+        """Extend to now + `lease` the claims `owner` still holds on these entries (others are left)."""
+
+    @abc.abstractmethod
     def release_feed(self, url: str, *, owner: str) -> None:
         """Drop the feed's lease if `owner` holds it (record_success and record_failure also drop it)."""
 

@@ -68,6 +68,13 @@ class PostgresFleet(PgSession):
             {"urls": list(urls), "owner": owner, "until": now + timedelta(seconds=lease)},
         )
 
+    def renew_entries(self, keys: Iterable[str], *, owner: str, now: datetime, lease: float) -> None:
+        """Extend to now + `lease` the claims `owner` still holds on these entries."""
+        self._run(
+            "UPDATE entry_claims SET until = %(until)s WHERE owner = %(owner)s AND key = ANY(%(keys)s::text[])",
+            {"keys": list(keys), "owner": owner, "until": now + timedelta(seconds=lease)},
+        )
+
     def release_feed(self, url: str, *, owner: str) -> None:
         self._run(
             """UPDATE feeds SET lease_owner = NULL, lease_until = NULL

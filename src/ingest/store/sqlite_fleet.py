@@ -62,6 +62,16 @@ class SQLiteFleet:
             )
 
     @writes
+    def renew_entries(self, keys: Iterable[str], *, owner: str, now: datetime, lease: float) -> None:
+        """Extend to now + `lease` the claims `owner` still holds on these entries."""
+        keys = list(keys)
+        if keys:
+            self.db.execute(
+                f"UPDATE entry_claims SET until = ? WHERE owner = ? AND key IN ({', '.join('?' * len(keys))})",
+                [micros(now + timedelta(seconds=lease)), owner, *keys],
+            )
+
+    @writes
     def release_feed(self, url: str, *, owner: str) -> None:
         self.db.execute(
             "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE url = ? AND lease_owner = ?",
