@@ -172,8 +172,9 @@ async def _store(svc: Services, built: Built, link: str | None) -> Outcome:
 
 def _store_unplaced(svc: Services, built: Built, link: str | None) -> Outcome:
     """In a fleet, an article is stored as it is, and the one daemon that places articles (fleet.py)
-    gives it its original and story, in order, so no story splits because two daemons saw its articles."""
-    if svc.store.has_article(built.article.id) or not svc.store.add_article(built.article, entry_url=link):
+    gives it its original and story, in order, so no story splits because two daemons saw its articles.
+    The unique keys say whether it is stored already: nothing is placed here that a check must precede."""
+    if not svc.store.add_article(built.article, entry_url=link):
         log.info("article_duplicate", canonical_url=built.article.canonical_url)
         return Outcome.DUPLICATE
     return _stored(svc, built)
