@@ -12,6 +12,7 @@ from ingest.store.records import (
     FEED_COLUMNS,
     SNIPPET_WORDS,
     article_of,
+    failed_page_of,
     feed_of,
     query_words,
 )
@@ -40,7 +41,7 @@ class PostgresHealth(PgSession):
                WHERE feed = %s ORDER BY last_attempt DESC, key""",
             [url],
         )
-        return [(row["url"], row["reason"], row["attempts"], bool(row["permanent"])) for row in rows]
+        return [failed_page_of(row) for row in rows]
 
     def search(self, query: str, limit: int) -> list[tuple[Article, str]]:
         words = query_words(query)
@@ -57,12 +58,13 @@ class PostgresHealth(PgSession):
 
     def clear_failures(self, urls: Iterable[str] | None = None) -> tuple[int, int]:
         chosen = None if urls is None else list(urls)
-        where = "" if chosen is None else "WHERE feed = ANY(%(urls)s::text[])"
+        only = "= ANY(%(urls)s::text[])"
+        by_feed, by_url = ("", "") if chosen is None else (f"WHERE feed {only}", f"WHERE url {only}")
         with self._session(atomic=True) as conn:
-            pages = conn.execute(f"DELETE FROM entry_failures {where}", {"urls": chosen}).rowcount
+            pages = conn.execute(f"DELETE FROM entry_failures {by_feed}", {"urls": chosen}).rowcount
             feeds = conn.execute(
                 f"""UPDATE feeds SET failures = 0, next_poll = NULL, etag = NULL, last_modified = NULL
-                    {where.replace('feed =', 'url =')}""",
+                    {by_url}""",
                 {"urls": chosen},
             ).rowcount
         return pages, feeds

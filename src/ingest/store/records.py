@@ -84,6 +84,11 @@ def story_of(row: Mapping[str, Any], articles: list[str]) -> Story:
     return Story(articles=articles, **values)
 
 
+def failed_page_of(row: Mapping[str, Any]) -> tuple[str, str, int, bool]:
+    """A row of entry_failures as the store gives it: (URL, reason, attempts, failed for good)."""
+    return row["url"], row["reason"], row["attempts"], bool(row["permanent"])
+
+
 # Words of context a search hit's snippet shows around what matched.
 SNIPPET_WORDS = 16
 

@@ -13,6 +13,7 @@ from ingest.store.records import (
     FEED_COLUMNS,
     SNIPPET_WORDS,
     article_of,
+    failed_page_of,
     feed_of,
     query_words,
 )
@@ -41,7 +42,7 @@ class SQLiteHealth:
                WHERE feed = ? ORDER BY last_attempt DESC, key""",
             [url],
         )
-        return [(row["url"], row["reason"], row["attempts"], bool(row["permanent"])) for row in rows]
+        return [failed_page_of(row) for row in rows]
 
     def search(self, query: str, limit: int) -> list[tuple[Article, str]]:
         words = query_words(query)
