@@ -1,0 +1,97 @@
+"""What every command shares: its errors and exit codes, where its configuration and database come from,
+and how its help is laid out."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.config import Config, load_config
+
+if TYPE_CHECKING:
+    from ingest.store import Store
+
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+USAGE_EXIT = (EXIT_USAGE, "the command line or feeds.yaml is wrong (the message says how to fix it)")
+
+
+class UsageError(Exception):
+    """The command line or the environment asks for something impossible."""
+
+
+class Unavailable(Exception):
+    """The database a command reads is missing or cannot be opened."""
+
+
+def described(
+    parser: Commands,
+    name: str,
+    common: argparse.ArgumentParser,
+    *,
+    summary: str,
+    about: str,
+    examples: Sequence[tuple[str, str]],
+    exits: Sequence[tuple[int, str]],
+) -> argparse.ArgumentParser:
+    """A command's parser whose --help says what it does, shows examples and lists its exit codes."""
+    return parser.add_parser(
+        name,
+        parents=[common],
+        help=summary,
+        description=wrapped(about),
+        epilog=epilog(examples, exits),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def wrapped(text: str) -> str:
+    """Paragraphs filled to the width of the examples, which argparse must not reflow."""
+    return "\n\n".join(textwrap.fill(" ".join(part.split()), 100) for part in text.split("\n\n"))
+
+
+def epilog(examples: Sequence[tuple[str, str]], exits: Sequence[tuple[int, str]]) -> str:
+    lines = ["examples:"]
+    for command, meaning in examples:
+        lines += [f"  {command}", f"      {meaning}"]
+    lines += ["", "exit status:"]
+    lines += [f"  {code}  {meaning}" for code, meaning in exits]
+    return "\n".join(lines)
+
+
+
+@contextmanager
+def stored(args: argparse.Namespace, config: Config | None = None) -> Iterator[Store]:
+    """The existing database, for commands that read it; a missing one is a failure, not created."""
+    from ingest.store import Store, StoreError
+
+    try:
+        store = Store.open(database(args, config), create=False)
+    except StoreError as exc:
+        raise Unavailable(str(exc)) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def config_of(args: argparse.Namespace) -> Config:
+    path = args.config or os.environ.get("INGEST_CONFIG") or "feeds.yaml"
+    return load_config(Path(path))
+
+
+def database(args: argparse.Namespace, config: Config | None = None) -> Path | str:
+    """--db, else $INGEST_DATABASE (or its older name $INGEST_DB), else the database the configuration
+    names: a SQLite file's path, or a postgresql:// URL."""
+    from ingest.store.base import scheme_of
+
+    given = args.db or os.environ.get("INGEST_DATABASE") or os.environ.get("INGEST_DB")
+    if given:
+        return given if scheme_of(given) else Path(given)
+    return (config or config_of(args)).database
