@@ -12,9 +12,17 @@ from collections.abc import Sequence
 
 from ingest import __version__
 from ingest.cli import extract, feeds, records, run
-from ingest.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Unavailable, UsageError, epilog, wrapped
+from ingest.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Unavailable,
+    UsageError,
+    epilog,
+    log_to,
+    wrapped,
+)
 from ingest.config import ConfigError
-from ingest.ops.logs import configure_logging
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE"]
 
@@ -23,12 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # The daemon's only output is its log, which journald reads from stdout; for the other commands
     # stdout is data (summaries, JSON lines), so their logs go to stderr.
-    daemon = run.is_daemon(args)
-    configure_logging(
-        level=args.log_level,
-        json={"json": True, "console": False}.get(args.log_format),
-        stream=sys.stdout if daemon else sys.stderr,
-    )
+    log_to(args, sys.stdout if run.is_daemon(args) else sys.stderr)
     try:
         return args.func(args)
     except (ConfigError, UsageError) as exc:

@@ -9,9 +9,10 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ingest.config import Config, load_config
+from ingest.ops.logs import configure_logging
 
 if TYPE_CHECKING:
     from ingest.store import Store
@@ -64,6 +65,12 @@ def epilog(examples: Sequence[tuple[str, str]], exits: Sequence[tuple[int, str]]
     lines += [f"  {code}  {meaning}" for code, meaning in exits]
     return "\n".join(lines)
 
+
+
+def log_to(args: argparse.Namespace, stream: TextIO) -> None:
+    """The log as the command line asks for it, written to `stream`."""
+    json = {"json": True, "console": False}.get(args.log_format)  # "auto": JSON unless a terminal
+    configure_logging(level=args.log_level, json=json, stream=stream)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING
 
-from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, UsageError, config_of, database
+from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, UsageError, config_of, database, log_to
 from ingest.cli.feeds import cleared
 from ingest.config import Config, require_feeds
 
@@ -91,10 +91,19 @@ def _daemon(config: Config, store: Store) -> int:
 
 def _once(args: argparse.Namespace, config: Config, store: Store) -> int:
     from ingest.run.pipeline import run_once
+    from ingest.run.tally import Tally
 
     if args.retry:
         print(cleared(*store.clear_failures()))
-    results = asyncio.run(run_once(config, store, due_only=args.due))
+    tally = Tally()
+    polls = run_once(config, store, due_only=args.due, tally=tally)
+    if sys.stderr.isatty():  # a person is watching: show them how far it got
+        from ingest.cli.progress import live_progress
+
+        with live_progress(tally, on_stderr=lambda: log_to(args, sys.stderr)):
+            results = asyncio.run(polls)
+    else:
+        results = asyncio.run(polls)
     for result in results:
         if not result.ok:
             print(f"failed: {result.feed.name} ({result.feed.url}): {result.error}")

@@ -12,6 +12,9 @@ import structlog
 # These libraries log routine misses ("empty HTML tree", "no date found") at WARNING or ERROR;
 # the pipeline reports each outcome once, with its feed and URL.
 _CHATTY = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
+# One line per article: what a machine reading the log wants, and a flood for a person at a terminal,
+# who sees them at debug level only (the per-feed lines and every warning stay).
+PER_ARTICLE_EVENTS = frozenset({"article_stored", "article_duplicate"})
 
 
 def configure_logging(*, level: str = "info", stream: TextIO | None = None, json: bool | None = None) -> None:
@@ -27,6 +30,8 @@ def configure_logging(*, level: str = "info", stream: TextIO | None = None, json
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    if not json and level != "debug":
+        shared.insert(0, _drop_per_article)
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, _lead_with_essentials, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -49,6 +54,14 @@ def configure_logging(*, level: str = "info", stream: TextIO | None = None, json
     )
     logging.basicConfig(handlers=[handler], level=logging.WARNING, force=True)
     quiet_libraries()
+
+
+def _drop_per_article(
+    logger: object, method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    if event.get("event") in PER_ARTICLE_EVENTS:
+        raise structlog.DropEvent
+    return event
 
 
 _ESSENTIALS = ("timestamp", "level", "event", "feed", "url")

@@ -43,7 +43,14 @@ class Outcome(enum.Enum):
 async def store_new_entries(svc: Services, feed: FeedConfig, entries: Sequence[Entry]) -> list[Outcome]:
     """Store the entries not seen before, concurrently; one outcome per entry tried."""
     fresh = [entry for entry in entries if not _seen(svc, feed, entry)]
-    return list(await asyncio.gather(*(_store_entry_once(svc, feed, entry) for entry in fresh)))
+    svc.tally.listed(feed.url, len(fresh))
+    return list(await asyncio.gather(*(_tallied(svc, feed, entry) for entry in fresh)))
+
+
+async def _tallied(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome:
+    outcome = await _store_entry_once(svc, feed, entry)
+    svc.tally.page_done(stored=outcome is Outcome.STORED, failed=outcome is Outcome.FAILED)
+    return outcome
 
 
 def _seen(svc: Services, feed: FeedConfig, entry: Entry) -> bool:

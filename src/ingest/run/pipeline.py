@@ -27,6 +27,7 @@ from ingest.run.jobs import parse_feed_job
 from ingest.run.retry import feed_retry
 from ingest.run.schedule import cache_lifetime, next_delay
 from ingest.run.services import Services, fetch_policy, services
+from ingest.run.tally import Tally
 from ingest.store import Store, StoreError
 from ingest.stories.refresh import refresh_stories
 from ingest.text.dates import iso, parse_datetime
@@ -56,15 +57,22 @@ class PollResult:
 
 
 async def run_once(
-    config: Config, store: Store, *, due_only: bool = False, metrics: Metrics | None = None
+    config: Config,
+    store: Store,
+    *,
+    due_only: bool = False,
+    metrics: Metrics | None = None,
+    tally: Tally | None = None,
 ) -> list[PollResult]:
-    """Poll every configured feed once, concurrently; with `due_only`, only those whose time has come."""
+    """Poll every configured feed once, concurrently; with `due_only`, only those whose time has come.
+    `tally` counts what is done as it happens, for a progress display."""
     store.sync_feeds((feed.url, feed.name) for feed in config.feeds)
     now = _now()
     # On a shared database, whether a feed is due is part of its claim, made as its poll starts.
     check = due_only and not store.shared
     feeds = [feed for feed in config.feeds if not check or is_due(store.feed_state(feed.url), now)]
-    async with services(config, store, metrics) as svc:
+    async with services(config, store, metrics, tally) as svc:
+        svc.tally.feeds = len(feeds)
         stop = asyncio.Event()
         # Extractive records are made beside extraction. A model's summary is a request per story and
         # refresh (often a paid one): with a model configured, --once asks it once, at its end.
@@ -72,7 +80,7 @@ async def run_once(
         refresher = asyncio.create_task(keep_stories_fresh(svc, stop)) if refreshing else None
         leases = asyncio.create_task(svc.fleet.keep_leases(stop))
         try:
-            polls = (poll_feed(svc, feed, due_only=due_only) for feed in feeds)
+            polls = (_tallied_poll(svc, feed, due_only) for feed in feeds)
             results = list(await asyncio.gather(*polls))
         finally:
             stop.set()
@@ -82,6 +90,12 @@ async def run_once(
         await assign_stored(svc)  # in a fleet, unless another daemon places the articles
         await refresh_story_records(svc)  # what joined since the last refresh
         return results
+
+
+async def _tallied_poll(svc: Services, feed: FeedConfig, due_only: bool) -> PollResult:
+    result = await poll_feed(svc, feed, due_only=due_only)
+    svc.tally.feed_done(feed.url, ok=result.ok)
+    return result
 
 
 async def keep_stories_fresh(svc: Services, stop: asyncio.Event | None = None) -> None:

@@ -22,6 +22,7 @@ from ingest.ops.logs import quiet_libraries
 from ingest.ops.metrics import Metrics
 from ingest.ops.workers import WorkerPool
 from ingest.run.fleet import Fleet
+from ingest.run.tally import Tally
 from ingest.store import Store
 from ingest.stories.summarizer import Summarizer
 from ingest.text.language import check_room
@@ -47,6 +48,7 @@ class Services:
     summarizer: Summarizer | None = None  # the configured model for story summaries, if any
     stories_changed: asyncio.Event = field(default_factory=asyncio.Event)  # set when an article is placed
     fleet: Fleet = None  # type: ignore[assignment]  # this daemon's claims; by default, on a store of its own
+    tally: Tally = field(default_factory=Tally)  # what this run has done so far, for a progress display
 
     def __post_init__(self) -> None:
         if self.fleet is None:
@@ -79,7 +81,9 @@ class DeduperLoader:
 
 
 @asynccontextmanager
-async def services(config: Config, store: Store, metrics: Metrics | None = None) -> AsyncIterator[Services]:
+async def services(
+    config: Config, store: Store, metrics: Metrics | None = None, tally: Tally | None = None
+) -> AsyncIterator[Services]:
     """Open the HTTP session and the worker pool; close both on the way out. Nothing heavy is loaded
     here: workers start with the first feed to parse, the deduper with the first article to place."""
     metrics = metrics or Metrics()
@@ -104,7 +108,10 @@ async def services(config: Config, store: Store, metrics: Metrics | None = None)
     if not fleet.shared and store.unplaced_articles():
         await deduper()
     async with fetcher, pool, model as summarizer:
-        yield Services(store, fetcher, pool, deduper, pages, metrics, summarizer=summarizer, fleet=fleet)
+        yield Services(
+            store, fetcher, pool, deduper, pages, metrics,
+            summarizer=summarizer, fleet=fleet, tally=tally or Tally(),
+        )  # fmt: skip
 
 
 async def load_deduper(store: Store) -> Deduper:
