@@ -34,7 +34,12 @@ class TooManyRedirects(FetchError):
 
 
 class AddressRefused(FetchError):
-    """The host resolves to an address this request may not connect to."""
+    """The host resolves to an address this request may not connect to. `refusal` is the reason without
+    the feed setting that would allow it, for a caller whose cure is another (`ingest extract`'s option)."""
+
+    def __init__(self, url: str, reason: str, refusal: str | None = None) -> None:
+        super().__init__(url, reason)
+        self.refusal = refusal or reason
 
 
 class ShuttingDown(FetchError):

@@ -110,11 +110,9 @@ class AiohttpTransport(Transport):
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, BlockedAddress):
                 blocked = exc.os_error
-                reason = (
-                    f"address not allowed: {blocked.address} ({blocked.reason}); "
-                    "set allow_private: true on this feed to fetch it"
-                )
-                raise AddressRefused(str(url), reason) from None
+                refusal = f"address not allowed: {blocked.address} ({blocked.reason})"
+                reason = f"{refusal}; set allow_private: true on this feed to fetch it"
+                raise AddressRefused(str(url), reason, refusal) from None
             raise FetchError(str(url), f"cannot connect: {exc.os_error}") from None
         except (aiohttp.InvalidURL, ValueError) as exc:
             raise FetchError(str(url), f"invalid URL: {exc}") from None
