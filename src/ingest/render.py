@@ -73,6 +73,17 @@ def article_text(article: Article) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def article_markdown(article: Article) -> str:
+    """One article as Markdown: its title as a heading, a line of byline, date, source and URL, then its
+    paragraphs (a list's items are already "- " lines)."""
+    title = " ".join((article.title or "(untitled)").split())  # a heading is one line
+    site = article.site_name
+    source = article.source + (f" ({site})" if site and not site.startswith(article.source) else "")
+    about = [f"By {article.author}" if article.author else "", (article.published or "")[:10], source]
+    line = " · ".join(part for part in (*about, f"<{article.url}>") if part)
+    return "\n".join([f"# {title}", "", f"*{line}*", "", article.text]).rstrip() + "\n"
+
+
 def _day(iso_time: str | None) -> str:
     """DD-MM-YYYY, as the seeds date things, from an ISO 8601 date or time."""
     if not iso_time or len(iso_time) < 10:
