@@ -13,7 +13,7 @@ import structlog
 from structlog.contextvars import bound_contextvars
 
 from ingest.config import FeedConfig
-from ingest.extract.errors import ExtractionError, NotHTML
+from ingest.extract.errors import ExtractionError, require_html
 from ingest.fetch import FetchError, HTTPStatusError, ShuttingDown, Timing
 from ingest.model import Entry, PageOptions
 from ingest.normalize import entry_key
@@ -28,7 +28,6 @@ from ingest.text.urls import canonical_url
 log = structlog.get_logger("ingest.run.articles")
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class Outcome(enum.Enum):
@@ -138,9 +137,7 @@ async def _job(
             )
         finally:
             svc.metrics.fetched("page", timing)
-        media_type = (page.content_type or "").split(";")[0].strip().lower()
-        if media_type and media_type not in HTML_TYPES:
-            raise NotHTML(f"{page.url}: content type {media_type!r} is not HTML")
+        require_html(page.content_type)
         options = PageOptions(
             url=page.url,
             content_type=page.content_type,

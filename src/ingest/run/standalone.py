@@ -14,6 +14,7 @@ from typing import BinaryIO
 from ingest import defaults
 from ingest.extract import ExtractionError, NotHTML
 from ingest.extract.article import extract_page
+from ingest.extract.errors import require_html
 from ingest.fetch import AddressRefused, Fetcher, FetchError, FetchPolicy, HTTPStatusError, TooLarge
 from ingest.model import Article, Entry, PageOptions
 from ingest.normalize import build_article
@@ -93,13 +94,11 @@ def fetch_page(url: str, *, allow_private: bool = False) -> Page:
 
 
 async def _fetch(url: str, policy: FetchPolicy) -> Page:
-    from ingest.run.articles import HTML_TYPES, PAGE_ACCEPT  # the pipeline's, for its pages
+    from ingest.run.articles import PAGE_ACCEPT  # the pipeline's, for its pages
 
     async with Fetcher(user_agent=defaults.USER_AGENT) as fetcher:
         response = await fetcher.get(url, policy, accept=PAGE_ACCEPT)
-    media_type = (response.content_type or "").split(";")[0].strip().lower()
-    if media_type and media_type not in HTML_TYPES:
-        raise NotHTML(f"content type {media_type!r} is not HTML")
+    require_html(response.content_type)
     return Page(response.body, response.url, response.url, response.content_type)
 
 
