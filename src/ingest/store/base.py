@@ -9,8 +9,10 @@ location by its scheme.
 from __future__ import annotations
 
 import abc
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -29,6 +31,37 @@ class StoreError(Exception):
 
 class AmbiguousId(LookupError):
     """An id prefix that matches more than one record."""
+
+
+# The article times a filter's since and until may apply to, each as the SQL both backends compare ({t}:
+# the articles table's name). The first, the default, is its publication, or for an article without a
+# published date its fetch, so that no article escapes a time filter; coalesce() covers no index, but a
+# filtered read walks the table in stored order anyway.
+FILTER_TIMES = {"published": "coalesce({t}.published, {t}.fetched_at)", "fetched": "{t}.fetched_at"}
+DEFAULT_TIME = next(iter(FILTER_TIMES))
+# The feeds columns a filter's feed may equal: the URL, the name feeds.yaml gives, the feed's own title.
+FEED_KEYS = ("url", "name", "title")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    """Which records a read wants; every condition given must hold, a list is met by any of its values.
+
+    Times are ISO 8601 UTC text, as the records hold them: `since` is included, `until` is not. For
+    stories, `since` and `until` apply to their updated time, `story` to their id, and the rest to their
+    articles (a story with at least one article that meets them all)."""
+
+    since: str | None = None
+    until: str | None = None
+    by: str = DEFAULT_TIME  # which of FILTER_TIMES since and until apply to
+    feeds: tuple[str, ...] = ()  # each a feed's URL, its name in feeds.yaml, or its own title (FEED_KEYS)
+    sources: tuple[str, ...] = ()  # each a publisher's host (cnbc.com, or a URL on it) or site name (CNBC)
+    tags: tuple[str, ...] = ()  # the feed's tags, as feeds.yaml gives them
+    story: str | None = None  # a story's whole id
+
+    def __post_init__(self) -> None:
+        if self.by not in FILTER_TIMES:
+            raise ValueError(f"by: {self.by!r} is not one of {', '.join(FILTER_TIMES)}")
 
 
 # A location that starts like a URL names a server; anything else is a file path.
@@ -189,9 +222,16 @@ class Store(abc.ABC):
     def same_text(self, content_hash: str) -> tuple[str, str | None] | None:
         """A stored article with exactly this text, as (its original's id, that original's story)."""
 
+    def articles(self, where: ArticleFilter | None = None, *, since: str | None = None) -> Iterator[Article]:
+        """The articles `where` selects (every one without it), in the order they were stored. `since`
+        alone is the older spelling of ArticleFilter(since=..., by="fetched")."""
+        if since is not None:
+            where = dataclasses.replace(where or ArticleFilter(), since=since, by="fetched")
+        return self.filtered_articles(where or ArticleFilter())
+
     @abc.abstractmethod
-    def articles(self, since: str | None = None) -> Iterator[Article]:
-        """Every article in the order it was stored, optionally only those fetched at or after `since`."""
+    def filtered_articles(self, where: ArticleFilter) -> Iterator[Article]:
+        """The articles `where` selects, in the order they were stored (what `articles` asks a backend)."""
 
     @abc.abstractmethod
     def article(self, key: str) -> Article | None:
@@ -237,9 +277,16 @@ class Store(abc.ABC):
     def story(self, key: str) -> Story | None:
         """The story with this id, or with the one id that starts with `key` (AmbiguousId if several)."""
 
+    def stories(self, where: ArticleFilter | None = None, *, since: str | None = None) -> Iterator[Story]:
+        """The stories `where` selects (every one without it), most recently updated last; `since` alone
+        is the older spelling of ArticleFilter(since=...), which for stories is their updated time."""
+        if since is not None:
+            where = dataclasses.replace(where or ArticleFilter(), since=since)
+        return self.filtered_stories(where or ArticleFilter())
+
     @abc.abstractmethod
-    def stories(self, since: str | None = None) -> Iterator[Story]:
-        """Every story, most recently updated last; only those updated at or after `since` if given."""
+    def filtered_stories(self, where: ArticleFilter) -> Iterator[Story]:
+        """The stories `where` selects, most recently updated last (what `stories` asks a backend)."""
 
     # -- fleet coordination: several daemons sharing one database -----------------------------
     # `owner` names one daemon (any string unique to it); `now` is timezone-aware; leases are seconds.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.model import Article, FeedState, Story
-from ingest.store.base import AmbiguousId, Store, StoreError, placed_stories
+from ingest.store.base import AmbiguousId, ArticleFilter, Store, StoreError, placed_stories
 from ingest.store.pg_fleet import STORING_LOCK, PostgresFleet
 from ingest.store.pg_health import PostgresHealth
 from ingest.store.pg_schema import migrate, migrated
@@ -23,12 +23,16 @@ from ingest.store.pg_session import CONNECT_TIMEOUT_S, open_connection
 from ingest.store.records import (
     ARTICLE_COLUMNS,
     FEED_COLUMNS,
+    Dialect,
+    article_conditions,
     article_of,
     article_row,
     feed_of,
     moment,
+    story_conditions,
     story_of,
     story_row,
+    where_clause,
 )
 from ingest.text.dates import iso, parse_datetime
 
@@ -46,6 +50,8 @@ _STORIES = f"""SELECT s.*, ARRAY(SELECT a.id FROM articles a WHERE a.story_id = 
                AS article_ids FROM stories s"""
 # Rows per query when a caller walks a whole table (articles, fingerprints).
 _PAGE = 1000
+# How a filter's conditions are written here: psycopg's named parameters, a JSON list's items as rows.
+_SQL = Dialect(mark="%({})s".format, each="json_array_elements_text({}) AS item(value)")
 
 
 def _insert_fingerprint(conn: psycopg.Connection[Any], row: FingerprintRow) -> None:
@@ -305,14 +311,10 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
             [key, feed, url, reason, permanent, iso(at)],
         )
 
-    def articles(self, since: str | None = None) -> Iterator[Article]:
-        where = "AND fetched_at >= %(since)s" if since else ""
-        rows = _pages(
-            lambda after: self._rows(
-                f"{_ARTICLES} WHERE seq > %(after)s {where} ORDER BY seq LIMIT %(page)s",
-                {"after": after, "since": since, "page": _PAGE},
-            )
-        )
+    def filtered_articles(self, where: ArticleFilter) -> Iterator[Article]:
+        conditions, params = article_conditions(where, _SQL)
+        query = f"{_ARTICLES} WHERE seq > %(after)s {where_clause(conditions, 'AND')} ORDER BY seq LIMIT %(page)s"
+        rows = _pages(lambda after: self._rows(query, params | {"after": after, "page": _PAGE}))
         return (article_of(row) for row in rows)
 
     def article(self, key: str) -> Article | None:
@@ -349,9 +351,9 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
         row = self._by_id(_STORIES, key, "story")
         return story_of(row, row["article_ids"]) if row else None
 
-    def stories(self, since: str | None = None) -> Iterator[Story]:
-        where = "WHERE s.updated_at >= %(since)s" if since else ""
-        rows = self._rows(f"{_STORIES} {where} ORDER BY s.updated_at, s.id", {"since": since})
+    def filtered_stories(self, where: ArticleFilter) -> Iterator[Story]:
+        conditions, params = story_conditions(where, _SQL, "s")
+        rows = self._rows(f"{_STORIES} {where_clause(conditions)} ORDER BY s.updated_at, s.id", params)
         return (story_of(row, row["article_ids"]) for row in rows)
 
     def _by_id(self, select: str, key: str, noun: str) -> dict[str, Any] | None:

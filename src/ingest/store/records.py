@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingest.model import Article, FeedState, Story
+from ingest.store.base import FEED_KEYS, FILTER_TIMES, ArticleFilter
+from ingest.text.urls import source_of
 
 # The article record's columns, in the order of `Article` (and of every JSON line `export` writes).
 ARTICLE_COLUMNS = tuple(field.name for field in dataclasses.fields(Article))
@@ -96,3 +98,81 @@ SNIPPET_WORDS = 16
 def query_words(query: str) -> list[str]:
     """A search's words, as both backends' full-text indexes split text: every one must occur in a hit."""
     return re.findall(r"\w+", query)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Dialect:
+    """What a backend's SQL for a filter differs in: how a bound parameter is written (`mark` of its
+    name: ":since", "%(since)s"), and `each` the set of a JSON list column's items as rows of `value`
+    ("json_each({})", "json_array_elements_text({}) AS item(value)")."""
+
+    mark: Callable[[str], str]
+    each: str
+
+
+def article_conditions(
+    where: ArticleFilter, sql: Dialect, table: str = "articles"
+) -> tuple[list[str], dict[str, Any]]:
+    """`where` as conditions on the articles table named `table`, to be joined with AND, and their
+    parameters by name: values are always bound, never written into the SQL."""
+    params: dict[str, Any] = {}
+    conditions = _between(FILTER_TIMES[where.by].format(t=table), where, sql, params)
+    if where.feeds:
+        marks = _bind("feed", where.feeds, sql, params)
+        named = " OR ".join(f"{key} IN ({marks})" for key in FEED_KEYS)
+        conditions.append(f"{table}.feed IN (SELECT url FROM feeds WHERE {named})")
+    if where.sources:
+        hosts = _bind("host", [_host(source) for source in where.sources], sql, params)
+        names = _bind("site", where.sources, sql, params)
+        conditions.append(f"({table}.source IN ({hosts}) OR {table}.site_name IN ({names}))")
+    if where.tags:
+        marks = _bind("tag", where.tags, sql, params)
+        items = sql.each.format(f"{table}.tags")
+        conditions.append(f"EXISTS (SELECT 1 FROM {items} WHERE value IN ({marks}))")
+    if where.story is not None:
+        conditions.append(f"{table}.story_id = {_bind('story', [where.story], sql, params)}")
+    return conditions, params
+
+
+def story_conditions(
+    where: ArticleFilter, sql: Dialect, table: str = "stories"
+) -> tuple[list[str], dict[str, Any]]:
+    """`where` as conditions on the stories table named `table` (see ArticleFilter for what each means
+    of a story), to be joined with AND, and their parameters by name."""
+    params: dict[str, Any] = {}
+    conditions = _between(f"{table}.updated_at", where, sql, params)
+    if where.story is not None:
+        conditions.append(f"{table}.id = {_bind('story', [where.story], sql, params)}")
+    # The rest is asked of the story's articles, under names of their own (feed0, tag0...).
+    of_articles = dataclasses.replace(where, since=None, until=None, story=None)
+    inner, inner_params = article_conditions(of_articles, sql, "member")
+    if inner:
+        members = f"SELECT 1 FROM articles member WHERE member.story_id = {table}.id"
+        conditions.append(f"EXISTS ({members} {where_clause(inner, 'AND')})")
+    return conditions, params | inner_params
+
+
+def where_clause(conditions: Sequence[str], joined: str = "WHERE") -> str:
+    """Conditions as the clause a query appends: `joined` (WHERE, or AND after one) and each of them."""
+    return f"{joined} {' AND '.join(conditions)}" if conditions else ""
+
+
+def _between(column: str, where: ArticleFilter, sql: Dialect, params: dict[str, Any]) -> list[str]:
+    """The conditions of `where`'s since (included) and until (not) on `column`."""
+    conditions = []
+    if where.since is not None:
+        conditions.append(f"{column} >= {_bind('since', [where.since], sql, params)}")
+    if where.until is not None:
+        conditions.append(f"{column} < {_bind('until', [where.until], sql, params)}")
+    return conditions
+
+
+def _bind(name: str, values: Sequence[str], sql: Dialect, params: dict[str, Any]) -> str:
+    """Bind each of `values` as a parameter of its own (name0, name1...): their marks, comma-separated."""
+    params.update((f"{name}{i}", value) for i, value in enumerate(values))
+    return ", ".join(sql.mark(f"{name}{i}") for i in range(len(values)))
+
+
+def _host(source: str) -> str:
+    """A filter's source as the records write one: the host alone, lower case, without www. (cnbc.com)."""
+    return source_of(source if "://" in source else f"https://{source}") or source

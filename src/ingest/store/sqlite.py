@@ -11,17 +11,21 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from ingest.model import Article, FeedState, Story
-from ingest.store.base import AmbiguousId, Store, StoreError, placed_stories
+from ingest.store.base import AmbiguousId, ArticleFilter, Store, StoreError, placed_stories
 from ingest.store.migrations import migrations
 from ingest.store.records import (
     ARTICLE_COLUMNS,
     FEED_COLUMNS,
+    Dialect,
+    article_conditions,
     article_of,
     article_row,
     feed_of,
     moment,
+    story_conditions,
     story_of,
     story_row,
+    where_clause,
 )
 from ingest.store.sqlite_errors import BUSY_TIMEOUT_S, explained, writes
 from ingest.store.sqlite_fleet import SQLiteFleet
@@ -34,6 +38,8 @@ if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only
 
 # Articles in the order a story lists them: by publication, the undated by when they were fetched.
 _BY_DATE = "coalesce(published, fetched_at), rowid"
+# How a filter's conditions are written here: named parameters, and a JSON list's items by json_each.
+_SQL = Dialect(mark=":{}".format, each="json_each({})")
 
 
 def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
@@ -294,9 +300,10 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
             [key, feed, url, reason, int(permanent), iso(at)],
         )
 
-    def articles(self, since: str | None = None) -> Iterator[Article]:
-        where, params = ("WHERE fetched_at >= ?", [since]) if since else ("", [])
-        for row in self.db.query(f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles {where} ORDER BY rowid", params):
+    def filtered_articles(self, where: ArticleFilter) -> Iterator[Article]:
+        conditions, params = article_conditions(where, _SQL)
+        query = f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles {where_clause(conditions)} ORDER BY rowid"
+        for row in self.db.query(query, params):
             yield article_of(row)
 
     def article(self, key: str) -> Article | None:
@@ -334,9 +341,10 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
         row = self._by_id("stories", key, "story")
         return self._story(row) if row else None
 
-    def stories(self, since: str | None = None) -> Iterator[Story]:
-        where, params = ("WHERE updated_at >= ?", [since]) if since else ("", [])
-        for row in list(self.db.query(f"SELECT * FROM stories {where} ORDER BY updated_at, id", params)):
+    def filtered_stories(self, where: ArticleFilter) -> Iterator[Story]:
+        conditions, params = story_conditions(where, _SQL)
+        query = f"SELECT * FROM stories {where_clause(conditions)} ORDER BY updated_at, id"
+        for row in list(self.db.query(query, params)):
             yield self._story(row)
 
     def _story(self, row: dict[str, Any]) -> Story:
