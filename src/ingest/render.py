@@ -109,3 +109,39 @@ def search_hit_json(article: Article, snippet: str) -> str:
         "snippet": snippet,
     }
     return json.dumps(hit, ensure_ascii=False) + "\n"
+
+
+# What joins a list's items in one CSV cell, and a map's "key: value" pairs; no tag or keyword holds it,
+# since keywords are split on ";" and sources are domains.
+CSV_JOIN = "; "
+# Lists of sentences, which may hold "; " themselves: one item per line of their cell instead.
+_CSV_SENTENCES = frozenset({"key_points"})
+
+
+def csv_header(kind: type[Article] | type[Story]) -> str:
+    """The CSV header row of `kind`'s records: the record's fields, in its order (as the JSON's)."""
+    return _csv_line([field.name for field in dataclasses.fields(kind)])
+
+
+def csv_row(record: Article | Story) -> str:
+    """One record as a CSV row under csv_header: no value is an empty cell, lists are joined with
+    CSV_JOIN (key points with line breaks), a story's sources read "cnn.com: 2; bbc.co.uk: 1"."""
+    cells: list[object] = []
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, dict):
+            value = [f"{key}: {count}" for key, count in value.items()]
+        if isinstance(value, list):
+            value = ("\n" if field.name in _CSV_SENTENCES else CSV_JOIN).join(map(str, value))
+        cells.append("" if value is None else value)
+    return _csv_line(cells)
+
+
+def _csv_line(cells: Sequence[object]) -> str:
+    """One CSV line as the csv module quotes it (text with commas, quotes or line breaks is quoted)."""
+    import csv
+    import io
+
+    line = io.StringIO()
+    csv.writer(line).writerow(cells)
+    return line.getvalue()
