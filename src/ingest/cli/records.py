@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, UsageError, described, stored
 
 if TYPE_CHECKING:
     from ingest.cli.common import Commands
+    from ingest.model import Article, Story
+    from ingest.store import Store
+    from ingest.store.base import ArticleFilter
+
+R = TypeVar("R", "Article", "Story")  # what export writes: one kind of record per run
 
 
 def add_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -30,17 +38,39 @@ def add_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
 
     export = described(
         commands, "export", common,
-        summary="write stored articles or stories as JSON lines",
-        about="Write every stored article (or, with --stories, every story) as one JSON object per line, "
-              "in the layout of the seed documents.",
-        examples=(("ingest export > articles.jsonl", "every article"),
-                  ("ingest export --stories --since 2026-12-01", "the stories updated since that day")),
-        exits=((EXIT_OK, "written"), (EXIT_FAILED, "the database is missing or cannot be read"), USAGE_EXIT),
+        summary="write stored articles or stories as JSON lines or CSV",
+        about="Write the stored articles (or, with --stories, the stories) as one JSON object per line in "
+              "the layout of the seed documents, or as CSV: a header row of the record's fields, then one "
+              "row per record, list items separated by semicolons (a story's key points: one per line). "
+              "A record meets every filter given; --feed, --source and --tag may be repeated, and then "
+              "one of their values is enough.\n\n"
+              "--since and --until take an ISO 8601 date or time (2025-06-01, 2025-06-01T09:30:00Z; UTC "
+              "unless it names its zone) or an age before now (30m, 2h, 7d, 2w); --since is included, "
+              "--until is not. They apply to an article's published date, or to when it was fetched if it "
+              "has none; with --by fetched, to when it was fetched. A story counts by its last update (when "
+              "its latest article was fetched), and --feed, --source and --tag keep the stories with at "
+              "least one article they match.",
+        examples=(("ingest export --since 7d --source bbc.co.uk --tag world > week.jsonl",
+                   "the articles BBC published in the last seven days, from feeds tagged world"),
+                  ("ingest export --stories --feed 'BBC World' --until 2026-12-01 --format csv",
+                   "as CSV, the stories of that feed last updated before that day")),
+        exits=((EXIT_OK, "written"), (EXIT_FAILED, "no such story (--story), or the database is missing "
+               "or cannot be read"), USAGE_EXIT),
     )  # fmt: skip
-    export.add_argument("--since", metavar="ISO", help="only articles fetched at or after this time")
-    export.add_argument("--stories", action="store_true",
-                        help="stories instead of articles (with --since: those updated since)")
-    export.add_argument("--format", choices=["jsonl"], default="jsonl")
+    export.add_argument("--since", metavar="WHEN", help="only records at or after WHEN: a date, time or age")
+    export.add_argument("--until", metavar="WHEN", help="only records before WHEN: a date, time or age")
+    # The store is imported when a command runs, not to build the parser: --by is checked by _filter.
+    export.add_argument("--by", metavar="published|fetched",
+                        help="the time --since and --until apply to (default: published, else fetched)")
+    export.add_argument("--feed", action="append", default=[], metavar="NAME|URL",
+                        help="only articles of this feed: its name in feeds.yaml, own title, or URL")
+    export.add_argument("--source", action="append", default=[], metavar="SITE",
+                        help="only articles from this site: its host (bbc.co.uk) or site name (BBC News)")
+    export.add_argument("--tag", action="append", default=[], help="only articles of feeds with this tag")
+    export.add_argument("--story", metavar="ID", help="only the articles of this story (an id or its start)")
+    export.add_argument("--stories", action="store_true", help="stories instead of articles")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl",
+                        help="JSON lines (the default), or CSV with a header row")
     export.set_defaults(func=cmd_export)
 
     show = described(
@@ -71,19 +101,34 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """`ingest export`: every stored article (or, with --stories, story) as one JSON object per line."""
+    """`ingest export`: the stored articles (or, with --stories, stories) the filters select, as JSON
+    lines or CSV."""
+    from ingest.model import Article, Story
     from ingest.render import article_json, story_json
     from ingest.stories.record import current_story
 
-    since = _since(args.since) if args.since else None
+    where = _filter(args)
     with stored(args) as store:
+        where = _resolved(where, args, store)
+        if where is None:
+            return EXIT_FAILED
         if args.stories:
-            for story in store.stories(since=since):
-                sys.stdout.write(story_json(current_story(store, story)) + "\n")
+            stories = (current_story(store, story) for story in store.stories(where))
+            _write(stories, Story, story_json, args.format)
         else:
-            for article in store.articles(since=since):
-                sys.stdout.write(article_json(article) + "\n")
+            _write(store.articles(where), Article, article_json, args.format)
     return EXIT_OK
+
+
+def _write(records: Iterable[R], kind: type[R], as_json: Callable[[R], str], form: str) -> None:
+    """Records on stdout as --format asks: JSON lines, or CSV under a header row of the record's fields."""
+    from ingest.render import csv_header, csv_row
+
+    if form == "csv":
+        sys.stdout.write(csv_header(kind))
+        sys.stdout.writelines(csv_row(record) for record in records)
+    else:
+        sys.stdout.writelines(as_json(record) + "\n" for record in records)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -108,11 +153,62 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _since(value: str) -> str:
-    """--since as the ISO 8601 UTC form the database stores, so strings compare as times."""
+def _filter(args: argparse.Namespace) -> ArticleFilter:
+    """The export's filters as the store reads them, the times checked before the database is opened."""
+    from ingest.store.base import DEFAULT_TIME, FILTER_TIMES, ArticleFilter
+
+    if args.by is not None and args.by not in FILTER_TIMES:
+        raise UsageError(f"--by {args.by}: give one of {', '.join(FILTER_TIMES)}, e.g. --by fetched")
+    if args.stories and args.by:
+        raise UsageError("--by: stories count by their last update; give --by only for articles")
+    now = datetime.now(UTC)
+    since = _moment("--since", args.since, now) if args.since else None
+    until = _moment("--until", args.until, now) if args.until else None
+    if since and until and since >= until:
+        raise UsageError(f"--since {args.since} is not before --until {args.until}: nothing could match")
+    return ArticleFilter(
+        since=since, until=until, by=args.by or DEFAULT_TIME,
+        feeds=tuple(args.feed), sources=tuple(args.source), tags=tuple(args.tag),
+    )  # fmt: skip
+
+
+def _resolved(where: ArticleFilter, args: argparse.Namespace, store: Store) -> ArticleFilter | None:
+    """The filter with --story's whole id, once --feed is known to name a feed; None (and a message) if
+    there is no such story, as `show` says."""
+    from ingest.store import AmbiguousId
+    from ingest.store.base import FEED_KEYS
+
+    known = {getattr(state, key) for state in store.feed_states() for key in FEED_KEYS}
+    if missing := [feed for feed in where.feeds if feed not in known]:
+        raise UsageError(f"--feed {missing[0]!r}: no feed has that name, title or URL in {store.location} "
+                         f"(give one as `ingest feeds` lists it, e.g. --feed https://example.com/feed.xml)")
+    if args.story is None:
+        return where
+    try:
+        story = store.story(args.story)
+    except AmbiguousId as exc:
+        raise UsageError(f"--story: {exc}") from None
+    if story is None:
+        print(f"ingest: no story with id {args.story!r} in {store.location}", file=sys.stderr)
+        return None
+    return dataclasses.replace(where, story=story.id)
+
+
+def _moment(option: str, value: str, now: datetime) -> str:
+    """A --since or --until as the ISO 8601 UTC text the records hold, so that strings compare as times:
+    an age (the duration parser feeds.yaml's values go through) before `now`, else a date or time."""
+    from ingest.config.values import parse_duration
     from ingest.text.dates import ISO, iso, parse_datetime
 
-    parsed = parse_datetime(value, ISO)
+    try:
+        return iso(now - timedelta(seconds=parse_duration(value))) or ""
+    except OverflowError:
+        raise UsageError(f"{option} {value}: too long ago; give e.g. {option} 2w") from None
+    except ValueError:
+        parsed = parse_datetime(value, ISO)
     if parsed is None:
-        raise UsageError(f"--since {value!r}: not an ISO 8601 date or time")
+        raise UsageError(
+            f"{option} {value!r}: give an ISO 8601 date or time, e.g. {option} 2025-06-01 or "
+            f"{option} 2025-06-01T09:30:00Z, or an age before now, e.g. {option} 2h or {option} 7d"
+        )
     return iso(parsed) or ""
