@@ -21,7 +21,7 @@ from ingest.model import Entry, Extracted, FeedState, Story
 from ingest.normalize import build_article, entry_key, iso
 from ingest.run.retry import MAX_ENTRY_ATTEMPTS
 from ingest.run.services import load_deduper
-from ingest.store import AmbiguousId, Store, StoreError
+from ingest.store import AmbiguousId, ArticleFilter, Store, StoreError
 from ingest.store.migrations import m001_initial, m002_feed_gone
 from ingest.store.sqlite import BUSY_TIMEOUT_S
 
@@ -182,9 +182,9 @@ def test_articles_since_filters_by_fetched_at(store: Store) -> None:
         )
     everything = [row.canonical_url for row in store.articles()]
     assert everything == [f"https://example.com/{i}" for i in range(4)]  # in stored order
-    since = [row.canonical_url for row in store.articles(since="2025-06-24T14:00:00Z")]
+    since = [r.canonical_url for r in store.articles(ArticleFilter(since="2025-06-24T14:00:00Z", by="fetched"))]
     assert since == ["https://example.com/2", "https://example.com/3"]
-    assert list(store.articles(since="2025-06-25T00:00:00Z")) == []
+    assert list(store.articles(ArticleFilter(since="2025-06-25T00:00:00Z", by="fetched"))) == []
 
 
 # Each backend's full-text search, as a reader would query it: the canonical URLs whose title or text
@@ -532,7 +532,7 @@ def test_stories_since_in_order_of_update(store: Store) -> None:
         a = dataclasses.replace(article(f"https://example.com/{i}", fetched_at=T0 + timedelta(hours=i)), story_id=story_id)
         assert store.add_article(a, None)
     assert [s.id for s in store.stories()] == ["s2", "s1", "s3"]
-    assert [s.id for s in store.stories(since=iso(T0 + timedelta(hours=1)))] == ["s1", "s3"]
+    assert [s.id for s in store.stories(ArticleFilter(since=iso(T0 + timedelta(hours=1))))] == ["s1", "s3"]
     assert [s.articles for s in store.stories()] == [[a.id] for a in store.articles()]
 
 
@@ -588,7 +588,8 @@ def test_articles_walk_every_page_in_stored_order(store: Store, monkeypatch: pyt
     for i, url in enumerate(urls):
         assert store.add_article(article(url, fetched_at=T0 + timedelta(minutes=i)), None)
     assert [a.canonical_url for a in store.articles()] == urls
-    assert [a.canonical_url for a in store.articles(since=iso(T0 + timedelta(minutes=3)))] == urls[3:]
+    later = ArticleFilter(since=iso(T0 + timedelta(minutes=3)), by="fetched")
+    assert [a.canonical_url for a in store.articles(later)] == urls[3:]
     # The store may be used while a walk is half-way.
     walk = store.articles()
     first = next(walk)

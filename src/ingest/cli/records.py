@@ -14,8 +14,7 @@ from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, UsageError, desc
 if TYPE_CHECKING:
     from ingest.cli.common import Commands
     from ingest.model import Article, Story
-    from ingest.store import Store
-    from ingest.store.base import ArticleFilter
+    from ingest.store import ArticleFilter, Store
 
 R = TypeVar("R", "Article", "Story")  # what export writes: one kind of record per run
 

@@ -9,7 +9,6 @@ location by its scheme.
 from __future__ import annotations
 
 import abc
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -222,16 +221,9 @@ class Store(abc.ABC):
     def same_text(self, content_hash: str) -> tuple[str, str | None] | None:
         """A stored article with exactly this text, as (its original's id, that original's story)."""
 
-    def articles(self, where: ArticleFilter | None = None, *, since: str | None = None) -> Iterator[Article]:
-        """The articles `where` selects (every one without it), in the order they were stored. `since`
-        alone is the older spelling of ArticleFilter(since=..., by="fetched")."""
-        if since is not None:
-            where = dataclasses.replace(where or ArticleFilter(), since=since, by="fetched")
-        return self.filtered_articles(where or ArticleFilter())
-
     @abc.abstractmethod
-    def filtered_articles(self, where: ArticleFilter) -> Iterator[Article]:
-        """The articles `where` selects, in the order they were stored (what `articles` asks a backend)."""
+    def articles(self, where: ArticleFilter = ArticleFilter()) -> Iterator[Article]:
+        """The articles `where` selects (every one by default), in the order they were stored."""
 
     @abc.abstractmethod
     def article(self, key: str) -> Article | None:
@@ -277,16 +269,9 @@ class Store(abc.ABC):
     def story(self, key: str) -> Story | None:
         """The story with this id, or with the one id that starts with `key` (AmbiguousId if several)."""
 
-    def stories(self, where: ArticleFilter | None = None, *, since: str | None = None) -> Iterator[Story]:
-        """The stories `where` selects (every one without it), most recently updated last; `since` alone
-        is the older spelling of ArticleFilter(since=...), which for stories is their updated time."""
-        if since is not None:
-            where = dataclasses.replace(where or ArticleFilter(), since=since)
-        return self.filtered_stories(where or ArticleFilter())
-
     @abc.abstractmethod
-    def filtered_stories(self, where: ArticleFilter) -> Iterator[Story]:
-        """The stories `where` selects, most recently updated last (what `stories` asks a backend)."""
+    def stories(self, where: ArticleFilter = ArticleFilter()) -> Iterator[Story]:
+        """The stories `where` selects (every one by default), most recently updated last."""
 
     # -- fleet coordination: several daemons sharing one database -----------------------------
     # `owner` names one daemon (any string unique to it); `now` is timezone-aware; leases are seconds.

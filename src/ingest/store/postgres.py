@@ -311,7 +311,7 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
             [key, feed, url, reason, permanent, iso(at)],
         )
 
-    def filtered_articles(self, where: ArticleFilter) -> Iterator[Article]:
+    def articles(self, where: ArticleFilter = ArticleFilter()) -> Iterator[Article]:
         conditions, params = article_conditions(where, _SQL)
         query = f"{_ARTICLES} WHERE seq > %(after)s {where_clause(conditions, 'AND')} ORDER BY seq LIMIT %(page)s"
         rows = _pages(lambda after: self._rows(query, params | {"after": after, "page": _PAGE}))
@@ -351,7 +351,7 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
         row = self._by_id(_STORIES, key, "story")
         return story_of(row, row["article_ids"]) if row else None
 
-    def filtered_stories(self, where: ArticleFilter) -> Iterator[Story]:
+    def stories(self, where: ArticleFilter = ArticleFilter()) -> Iterator[Story]:
         conditions, params = story_conditions(where, _SQL, "s")
         rows = self._rows(f"{_STORIES} {where_clause(conditions)} ORDER BY s.updated_at, s.id", params)
         return (story_of(row, row["article_ids"]) for row in rows)

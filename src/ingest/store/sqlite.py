@@ -300,7 +300,7 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
             [key, feed, url, reason, int(permanent), iso(at)],
         )
 
-    def filtered_articles(self, where: ArticleFilter) -> Iterator[Article]:
+    def articles(self, where: ArticleFilter = ArticleFilter()) -> Iterator[Article]:
         conditions, params = article_conditions(where, _SQL)
         query = f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles {where_clause(conditions)} ORDER BY rowid"
         for row in self.db.query(query, params):
@@ -341,7 +341,7 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
         row = self._by_id("stories", key, "story")
         return self._story(row) if row else None
 
-    def filtered_stories(self, where: ArticleFilter) -> Iterator[Story]:
+    def stories(self, where: ArticleFilter = ArticleFilter()) -> Iterator[Story]:
         conditions, params = story_conditions(where, _SQL)
         query = f"SELECT * FROM stories {where_clause(conditions)} ORDER BY updated_at, id"
         for row in list(self.db.query(query, params)):
