@@ -21,9 +21,9 @@ import pytest
 
 from ingest.config import FeedConfig
 from ingest.dedupe.assign import Deduper
+from ingest.extract.errors import HTML_TYPES
 from ingest.fetch import Fetcher, FetchError, Request
 from ingest.ops.workers import WorkerTimeout
-from ingest.run.articles import HTML_TYPES
 from ingest.run.pipeline import PollResult, poll_feed
 from ingest.run.services import DeduperLoader, Services
 from ingest.store import Store

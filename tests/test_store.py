@@ -331,6 +331,23 @@ def test_sync_feeds_updates_names_and_keeps_state(store: Store) -> None:
     assert row.failures == 1
 
 
+def test_changed_settings_forget_the_failures_of_their_feed_only(store: Store, sql: Sql) -> None:
+    other = "https://other.example.org/rss"
+    store.sync_feeds([(FEED, "Example"), (other, "Other")])
+    assert store.update_settings({FEED: '{"a":1}', other: '{"a":1}'}) == []  # nothing recorded before
+    for url in (FEED, other):
+        store.record_failure(url, error="x", status=500, at=T0, next_poll=T0 + timedelta(hours=1))
+        store.record_entry_failure(url + "#1", feed=url, url=url + "/1", reason="refused", permanent=True, at=T0)
+    assert store.update_settings({FEED: '{"a":1}', other: '{"a":1}'}) == []  # the same: nothing to cure
+
+    (change,) = store.update_settings({FEED: '{"a":2}', other: '{"a":1}'})
+    assert (change.url, change.before, change.pages) == (FEED, '{"a":1}', 1)
+    assert (store.feed_state(FEED).failures, store.feed_state(FEED).next_poll) == (0, None)
+    assert store.feed_state(other).failures == 1
+    assert [r["feed"] for r in sql("SELECT feed FROM entry_failures")] == [other]
+    assert store.update_settings({FEED: '{"a":2}', other: '{"a":1}'}) == []  # recorded
+
+
 def test_feed_state_of_an_unknown_feed(store: Store) -> None:
     assert store.feed_state("https://nowhere.example/") == FeedState("https://nowhere.example/")
 
@@ -414,7 +431,8 @@ async def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures:
     try:
         names = [m["name"] for m in store.db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
         assert names == [
-            "m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet", "m006_keywords"
+            "m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet", "m006_keywords",
+            "m007_feed_settings",
         ]
         assert store.feed_state(FEED).name == "example"
         # The migration is SQL only; the first run places what it finds, with the deduper of its day.

@@ -1,7 +1,14 @@
 """feeds.yaml -> typed, validated configuration; every error names the file, line and key."""
 
 from ingest.config.load import load_config, require_feeds
-from ingest.config.types import Config, ConfigError, FeedConfig, SummarizerConfig
+from ingest.config.types import (
+    Config,
+    ConfigError,
+    FeedConfig,
+    SummarizerConfig,
+    curing_settings,
+    settings_changed,
+)
 from ingest.config.values import parse_database, parse_duration, parse_listen, parse_selector, parse_size
 
 __all__ = [
@@ -9,6 +16,7 @@ __all__ = [
     "ConfigError",
     "FeedConfig",
     "SummarizerConfig",
+    "curing_settings",
     "load_config",
     "parse_database",
     "parse_duration",
@@ -16,4 +24,5 @@ __all__ = [
     "parse_selector",
     "parse_size",
     "require_feeds",
+    "settings_changed",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,28 @@ class FeedConfig:
     max_elements: int = defaults.MAX_ELEMENTS
     remove: tuple[str, ...] = ()  # CSS selectors of furniture to drop, on top of the generic clean-up
     body: str | None = None  # CSS selector of the article body, for a site the generic extractor gets wrong
+
+
+# The settings a failed fetch or extraction may depend on. When one changes, a failure recorded under the
+# old value may be cured (a private address allowed, a larger page let in, a selector that now finds the
+# body), so the feed's failures are forgotten and tried again, on reload and at the next start.
+CURING_SETTINGS = (
+    "allow_private", "timeout", "connect_timeout", "max_bytes", "max_redirects", "max_entries",
+    "parse_timeout", "max_elements", "remove", "body", "full_text",
+)  # fmt: skip
+
+
+def curing_settings(feed: FeedConfig, user_agent: str) -> str:
+    """The feed's CURING_SETTINGS (and the user agent, which some sites refuse) as a JSON object, to be
+    stored beside its state and compared with the next configuration's."""
+    values = {name: getattr(feed, name) for name in CURING_SETTINGS} | {"user_agent": user_agent}
+    return json.dumps(values, sort_keys=True, separators=(",", ":"))
+
+
+def settings_changed(before: str, after: str) -> list[str]:
+    """The names of the settings that differ between two curing_settings() results."""
+    old, new = json.loads(before), json.loads(after)
+    return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
 
 
 @dataclass(frozen=True, slots=True)

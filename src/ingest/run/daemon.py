@@ -19,7 +19,7 @@ from ingest.ops.monitor import start_monitor
 from ingest.ops.notify import Notifier
 from ingest.run.assigner import keep_assigning
 from ingest.run.pipeline import PollResult, is_due, keep_stories_fresh, poll_feed
-from ingest.run.services import Services, feed_hosts, services
+from ingest.run.services import Services, feed_hosts, register_feeds, services
 from ingest.store import FeedState, Store, StoreError
 from ingest.text.dates import iso, parse_datetime
 
@@ -47,6 +47,7 @@ class Daemon:
         self._metrics = Metrics()
         self._feeds = {feed.url: feed for feed in config.feeds}
         self._polls: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()  # feeds to poll again as soon as the poll under way ends
         self._failing: set[str] = set()
         self._failing_pages: set[str] = set()  # feeds whose last poll had pages that failed
         self._stored = 0
@@ -60,7 +61,7 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
-        self._store.sync_feeds((feed.url, feed.name) for feed in self._feeds.values())
+        register_feeds(self._store, self._config, self._feeds.values())
         async with services(self._config, self._store, self._metrics) as svc:
             self._svc = svc
             monitor = None
@@ -123,8 +124,9 @@ class Daemon:
             log.warning("reload_needs_restart", settings=kept)
         self._config = dataclasses.replace(config, **{name: getattr(self._config, name) for name in kept})
         old, self._feeds = self._feeds, {feed.url: feed for feed in config.feeds}
+        cured: list[str] = []
         try:
-            self._store.sync_feeds((feed.url, feed.name) for feed in self._feeds.values())
+            cured = register_feeds(self._store, self._config, self._feeds.values())
         except StoreError as exc:  # the new feeds still run; their state is written once the database takes it
             log.error("store_failed", error=str(exc))
         if self._svc is not None:
@@ -138,6 +140,11 @@ class Daemon:
         changed = [url for url in old.keys() & self._feeds.keys() if old[url] != self._feeds[url]]
         for url in changed:
             self._bring_forward(self._feeds[url])
+        for url in cured:  # its failures forgotten: try the cure now, not after a backoff
+            if url in self._polls:
+                self._again.add(url)
+            else:
+                self._schedule(url, datetime.now(UTC))
         self._update_gauges()
         self._notifier.status(self._status())
         log.info(
@@ -222,7 +229,10 @@ class Daemon:
             self._failing_pages.add(url)
         elif result.status is not None:  # polled, and no page failed
             self._failing_pages.discard(url)
-        if url in self._feeds and result.next_poll is not None:
+        if url in self._feeds and url in self._again:
+            self._again.discard(url)
+            self._schedule(url, datetime.now(UTC))
+        elif url in self._feeds and result.next_poll is not None:
             self._schedule(url, result.next_poll)
         self._update_gauges()
         self._notifier.status(self._status())

@@ -26,7 +26,7 @@ from ingest.run.assigner import assign_stored
 from ingest.run.jobs import parse_feed_job
 from ingest.run.retry import feed_retry
 from ingest.run.schedule import cache_lifetime, next_delay
-from ingest.run.services import Services, fetch_policy, services
+from ingest.run.services import Services, fetch_policy, register_feeds, services
 from ingest.run.tally import Tally
 from ingest.store import Store, StoreError
 from ingest.stories.refresh import refresh_stories
@@ -66,7 +66,7 @@ async def run_once(
 ) -> list[PollResult]:
     """Poll every configured feed once, concurrently; with `due_only`, only those whose time has come.
     `tally` counts what is done as it happens, for a progress display."""
-    store.sync_feeds((feed.url, feed.name) for feed in config.feeds)
+    register_feeds(store, config, config.feeds)
     now = _now()
     # On a shared database, whether a feed is due is part of its claim, made as its poll starts.
     check = due_only and not store.shared

@@ -15,7 +15,7 @@ import structlog
 from yarl import URL
 
 from ingest import defaults
-from ingest.config import Config, FeedConfig
+from ingest.config import Config, FeedConfig, curing_settings, settings_changed
 from ingest.fetch import Fetcher, FetchPolicy
 from ingest.model import Article
 from ingest.ops.logs import quiet_libraries
@@ -165,6 +165,27 @@ def place_in_order(
         by_hash.setdefault(article.content_hash, (placed.duplicate_of or article.id, placed.story_id))
         placements.append((article, placed))
     return placements
+
+
+def register_feeds(store: Store, config: Config, feeds: Iterable[FeedConfig]) -> list[str]:
+    """Give every configured feed its row, and forget the failures that a change of its settings may
+    cure (config.curing_settings), at every start and reload: the feeds whose failures were forgotten,
+    due at once."""
+    feeds = list(feeds)
+    store.sync_feeds((feed.url, feed.name) for feed in feeds)
+    settings = {feed.url: curing_settings(feed, config.user_agent) for feed in feeds}
+    names = {feed.url: feed.name for feed in feeds}
+    changes = store.update_settings(settings)
+    for change in changes:
+        log.info(
+            "failures_forgotten",
+            feed=names[change.url],
+            url=change.url,
+            because="settings changed",
+            settings=settings_changed(change.before, settings[change.url]),
+            pages=change.pages,
+        )
+    return [change.url for change in changes]
 
 
 def feed_hosts(feeds: Iterable[FeedConfig]) -> set[str]:

@@ -63,6 +63,21 @@ class ArticleFilter:
             raise ValueError(f"by: {self.by!r} is not one of {', '.join(FILTER_TIMES)}")
 
 
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """A configured feed whose settings differ from those its failures were recorded under."""
+
+    url: str
+    before: str  # the settings recorded until now
+    pages: int  # failed pages forgotten
+
+
+def settings_changes(recorded: dict[str, str | None], settings: dict[str, str]) -> list[str]:
+    """The feeds whose `settings` differ from those `recorded` (a feed never seen, or recorded before
+    settings were, has nothing to cure)."""
+    return [url for url, now in settings.items() if recorded.get(url) not in (None, now)]
+
+
 # A location that starts like a URL names a server; anything else is a file path.
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 # Other spellings of a backend's scheme: libpq takes both postgres:// and postgresql://.
@@ -139,6 +154,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def sync_feeds(self, feeds: Iterable[tuple[str, str]]) -> None:
         """Make sure every configured (url, name) has a row; names follow the configuration."""
+
+    @abc.abstractmethod
+    def update_settings(self, settings: dict[str, str]) -> list[SettingsChange]:
+        """Record each feed's settings (those that can cure a failure, as one text, by URL; the feeds
+        have rows). A feed whose settings differ from those recorded has its failures and its failed
+        pages forgotten, as clear_failures does: the changes, each with the pages forgotten."""
 
     @abc.abstractmethod
     def feed_state(self, url: str) -> FeedState:

@@ -173,3 +173,15 @@ def m006_keywords(db: Database) -> None:
         ALTER TABLE articles ADD COLUMN keywords TEXT NOT NULL DEFAULT '[]';
         """
     )
+
+
+@migrations()
+def m007_feed_settings(db: Database) -> None:
+    # The settings each feed's failures were recorded under (those that can cure one, as JSON text):
+    # when feeds.yaml changes them, the failures are forgotten and tried again. Feeds recorded before
+    # have none, and nothing to compare until the next start records them.
+    db.executescript(
+        """
+        ALTER TABLE feeds ADD COLUMN settings TEXT;
+        """
+    )

@@ -132,6 +132,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE articles ADD COLUMN keywords JSON NOT NULL DEFAULT '[]';
         """,
     ),
+    (
+        "p003_feed_settings",
+        # The settings each feed's failures were recorded under (those that can cure one, as JSON text):
+        # when feeds.yaml changes them, the failures are forgotten and tried again.
+        """
+        ALTER TABLE feeds ADD COLUMN settings TEXT;
+        """,
+    ),
 )
 
 

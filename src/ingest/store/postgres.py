@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.model import Article, FeedState, Story
-from ingest.store.base import AmbiguousId, ArticleFilter, Store, StoreError, placed_stories
+from ingest.store.base import (
+    AmbiguousId,
+    ArticleFilter,
+    SettingsChange,
+    Store,
+    StoreError,
+    placed_stories,
+    settings_changes,
+)
 from ingest.store.pg_fleet import STORING_LOCK, PostgresFleet
 from ingest.store.pg_health import PostgresHealth
 from ingest.store.pg_schema import migrate, migrated
@@ -130,6 +138,18 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
                 "INSERT INTO feeds (url, name) VALUES (%s, %s) ON CONFLICT (url) DO UPDATE SET name = excluded.name",
                 list(feeds),
             )
+
+    def update_settings(self, settings: dict[str, str]) -> list[SettingsChange]:
+        with self._session(atomic=True) as conn:
+            recorded = {row["url"]: row["settings"] for row in conn.execute("SELECT url, settings FROM feeds")}
+            changes = [
+                SettingsChange(url, recorded[url] or "", self.clear_failures([url])[0])
+                for url in settings_changes(recorded, settings)
+            ]
+            conn.cursor().executemany(
+                "UPDATE feeds SET settings = %s WHERE url = %s", [(now, url) for url, now in settings.items()]
+            )
+        return changes
 
     def feed_state(self, url: str) -> FeedState:
         row = self._one(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds WHERE url = %s", [url])

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from ingest.model import Article, FeedState, Story
-from ingest.store.base import AmbiguousId, ArticleFilter, Store, StoreError, placed_stories
+from ingest.store.base import (
+    AmbiguousId,
+    ArticleFilter,
+    SettingsChange,
+    Store,
+    StoreError,
+    placed_stories,
+    settings_changes,
+)
 from ingest.store.migrations import migrations
 from ingest.store.records import (
     ARTICLE_COLUMNS,
@@ -95,6 +103,19 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
                     "ON CONFLICT(url) DO UPDATE SET name = excluded.name",
                     [url, name],
                 )
+
+    @writes
+    def update_settings(self, settings: dict[str, str]) -> list[SettingsChange]:
+        with self.db.atomic():
+            recorded = {row["url"]: row["settings"] for row in self.db.query("SELECT url, settings FROM feeds")}
+            changes = [
+                SettingsChange(url, recorded[url] or "", self.clear_failures([url])[0])
+                for url in settings_changes(recorded, settings)
+            ]
+            self.db.conn.executemany(
+                "UPDATE feeds SET settings = ? WHERE url = ?", [(now, url) for url, now in settings.items()]
+            )
+        return changes
 
     def feed_state(self, url: str) -> FeedState:
         row = next(self.db.query(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds WHERE url = ?", [url]), None)
