@@ -332,20 +332,25 @@ def test_sync_feeds_updates_names_and_keeps_state(store: Store) -> None:
 
 
 def test_changed_settings_forget_the_failures_of_their_feed_only(store: Store, sql: Sql) -> None:
-    other = "https://other.example.org/rss"
-    store.sync_feeds([(FEED, "Example"), (other, "Other")])
-    assert store.update_settings({FEED: '{"a":1}', other: '{"a":1}'}) == []  # nothing recorded before
+    other, healthy = "https://other.example.org/rss", "https://healthy.example.org/rss"
+    store.sync_feeds([(FEED, "Example"), (other, "Other"), (healthy, "Healthy")])
+    one = {FEED: '{"a":1}', other: '{"a":1}', healthy: '{"a":1}'}
+    assert store.update_settings(one) == []  # nothing recorded before
     for url in (FEED, other):
         store.record_failure(url, error="x", status=500, at=T0, next_poll=T0 + timedelta(hours=1))
         store.record_entry_failure(url + "#1", feed=url, url=url + "/1", reason="refused", permanent=True, at=T0)
-    assert store.update_settings({FEED: '{"a":1}', other: '{"a":1}'}) == []  # the same: nothing to cure
+    store.record_success(healthy, status=200, at=T0, next_poll=T0 + timedelta(hours=1), etag='"v1"')
+    assert store.update_settings(one) == []  # the same: nothing to cure
 
-    (change,) = store.update_settings({FEED: '{"a":2}', other: '{"a":1}'})
+    (change,) = store.update_settings(one | {FEED: '{"a":2}', healthy: '{"a":2}'})
     assert (change.url, change.before, change.pages) == (FEED, '{"a":1}', 1)
     assert (store.feed_state(FEED).failures, store.feed_state(FEED).next_poll) == (0, None)
     assert store.feed_state(other).failures == 1
     assert [r["feed"] for r in sql("SELECT feed FROM entry_failures")] == [other]
-    assert store.update_settings({FEED: '{"a":2}', other: '{"a":1}'}) == []  # recorded
+    # A healthy feed has nothing to forget: its validators and schedule stay.
+    kept = store.feed_state(healthy)
+    assert (kept.etag, kept.next_poll) == ('"v1"', "2025-06-24T13:00:00.000Z")
+    assert store.update_settings(one | {FEED: '{"a":2}', healthy: '{"a":2}'}) == []  # recorded
 
 
 def test_feed_state_of_an_unknown_feed(store: Store) -> None:

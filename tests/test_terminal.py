@@ -138,5 +138,5 @@ def test_time_left_counts_the_feeds_not_yet_read_as_average_ones() -> None:
     tally.page_done(stored=True, failed=False)
     # Two feeds read held 6 pages, so four are expected to hold 12: 7 left at 1 page a second.
     assert tally.seconds_left(105.0) == pytest.approx(7.0)
-    said = "1/4 feeds · 5/6 pages · 4 stored · 1 failed · 1.0 pages/s · about 0:07 left"
+    said = "1/4 feeds · 5/6 pages · 4 stored · 1 failed · 1.0 pages/s · 0:07 left"
     assert status(tally, 105.0) == said

@@ -16,7 +16,7 @@ from rich.text import Text
 from ingest.run.tally import Tally
 
 REFRESHES_PER_SECOND = 4
-BAR_WIDTH = 30
+BAR_WIDTH = 20  # with the counts, a line of about 110 columns
 
 
 @contextmanager
@@ -54,7 +54,7 @@ def view(tally: Tally, now: float) -> Table:
 
 
 def status(tally: Tally, now: float) -> str:
-    """`7/13 feeds · 212/371 pages · 198 stored · 3 failed · 12.4 pages/s · about 0:13 left`"""
+    """`7/13 feeds · 212/371 pages · 198 stored · 3 failed · 12.4 pages/s · 0:13 left`"""
     parts = [
         f"{tally.feeds_done}/{tally.feeds} feeds",
         f"{tally.pages_done}/{tally.pages} pages",
@@ -68,7 +68,7 @@ def status(tally: Tally, now: float) -> str:
     if tally.feeds_done == tally.feeds and tally.feeds:
         parts.append(f"done in {clock(now - tally.started)}")
     elif left is not None:
-        parts.append(f"about {clock(left)} left")
+        parts.append(f"{clock(left)} left")
     return " · ".join(parts)
 
 

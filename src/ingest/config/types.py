@@ -50,10 +50,10 @@ CURING_SETTINGS = (
 )  # fmt: skip
 
 
-def curing_settings(feed: FeedConfig, user_agent: str) -> str:
-    """The feed's CURING_SETTINGS (and the user agent, which some sites refuse) as a JSON object, to be
-    stored beside its state and compared with the next configuration's."""
-    values = {name: getattr(feed, name) for name in CURING_SETTINGS} | {"user_agent": user_agent}
+def curing_settings(feed: FeedConfig) -> str:
+    """The feed's CURING_SETTINGS as a JSON object, to be stored beside its state and compared with the
+    next configuration's. (Not the user agent: daemons sharing a database may each send their own.)"""
+    values = {name: getattr(feed, name) for name in CURING_SETTINGS}
     return json.dumps(values, sort_keys=True, separators=(",", ":"))
 
 

@@ -173,7 +173,7 @@ def register_feeds(store: Store, config: Config, feeds: Iterable[FeedConfig]) ->
     due at once."""
     feeds = list(feeds)
     store.sync_feeds((feed.url, feed.name) for feed in feeds)
-    settings = {feed.url: curing_settings(feed, config.user_agent) for feed in feeds}
+    settings = {feed.url: curing_settings(feed) for feed in feeds}
     names = {feed.url: feed.name for feed in feeds}
     changes = store.update_settings(settings)
     for change in changes:

@@ -72,8 +72,15 @@ class SettingsChange:
     pages: int  # failed pages forgotten
 
 
+# The settings of the feeds that have a failure to forget: a healthy feed whose settings change keeps its
+# validators and schedule (in a fleet, daemons whose settings differ would otherwise re-poll every feed).
+FAILING_FEEDS_SETTINGS = """
+    SELECT url, settings FROM feeds
+    WHERE failures > 0 OR EXISTS (SELECT 1 FROM entry_failures WHERE entry_failures.feed = feeds.url)"""
+
+
 def settings_changes(recorded: dict[str, str | None], settings: dict[str, str]) -> list[str]:
-    """The feeds whose `settings` differ from those `recorded` (a feed never seen, or recorded before
+    """The feeds whose `settings` differ from those `recorded` (a feed not recorded, or recorded before
     settings were, has nothing to cure)."""
     return [url for url, now in settings.items() if recorded.get(url) not in (None, now)]
 
@@ -158,8 +165,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def update_settings(self, settings: dict[str, str]) -> list[SettingsChange]:
         """Record each feed's settings (those that can cure a failure, as one text, by URL; the feeds
-        have rows). A feed whose settings differ from those recorded has its failures and its failed
-        pages forgotten, as clear_failures does: the changes, each with the pages forgotten."""
+        have rows). A failing feed, or one with failed pages, whose settings differ from those recorded
+        has them forgotten, as clear_failures does: the changes, each with the pages forgotten."""
 
     @abc.abstractmethod
     def feed_state(self, url: str) -> FeedState:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.model import Article, FeedState, Story
 from ingest.store.base import (
+    FAILING_FEEDS_SETTINGS,
     AmbiguousId,
     ArticleFilter,
     SettingsChange,
@@ -141,7 +142,7 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
 
     def update_settings(self, settings: dict[str, str]) -> list[SettingsChange]:
         with self._session(atomic=True) as conn:
-            recorded = {row["url"]: row["settings"] for row in conn.execute("SELECT url, settings FROM feeds")}
+            recorded = {row["url"]: row["settings"] for row in conn.execute(FAILING_FEEDS_SETTINGS)}
             changes = [
                 SettingsChange(url, recorded[url] or "", self.clear_failures([url])[0])
                 for url in settings_changes(recorded, settings)

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from ingest.model import Article, FeedState, Story
 from ingest.store.base import (
+    FAILING_FEEDS_SETTINGS,
     AmbiguousId,
     ArticleFilter,
     SettingsChange,
@@ -107,7 +108,7 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
     @writes
     def update_settings(self, settings: dict[str, str]) -> list[SettingsChange]:
         with self.db.atomic():
-            recorded = {row["url"]: row["settings"] for row in self.db.query("SELECT url, settings FROM feeds")}
+            recorded = {row["url"]: row["settings"] for row in self.db.query(FAILING_FEEDS_SETTINGS)}
             changes = [
                 SettingsChange(url, recorded[url] or "", self.clear_failures([url])[0])
                 for url in settings_changes(recorded, settings)
