@@ -12,9 +12,9 @@ import structlog
 # These libraries log routine misses ("empty HTML tree", "no date found") at WARNING or ERROR;
 # the pipeline reports each outcome once, with its feed and URL.
 _CHATTY = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
-# One line per article: what a machine reading the log wants, and a flood for a person at a terminal,
-# who sees them at debug level only (the per-feed lines and every warning stay).
-PER_ARTICLE_EVENTS = frozenset({"article_stored", "article_duplicate"})
+# A line per article, or per refresh of the stories: what a machine reading the log wants, and a flood
+# for a person at a terminal, who sees them at debug level only (the per-feed lines and warnings stay).
+PER_ARTICLE_EVENTS = frozenset({"article_stored", "article_duplicate", "stories_summarized"})
 
 
 def configure_logging(*, level: str = "info", stream: TextIO | None = None, json: bool | None = None) -> None:
