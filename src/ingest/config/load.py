@@ -120,6 +120,10 @@ def _defaults(node: Node) -> dict[str, object]:
     return _settings("defaults", _mapping(node, "defaults", {*_FEED_FIELDS, *_RENAMED}))
 
 
+# What a feed entry polls: a feed (RSS, Atom, JSON Feed), or a sitemap whose pages are its entries.
+_SOURCES = ("url", "sitemap")
+
+
 def _feed(node: Node, key: str, shared: dict[str, object]) -> FeedConfig:
     """One item of `feeds`: a URL string, or a mapping whose settings override `shared` (those under
     `defaults:`)."""
@@ -129,10 +133,12 @@ def _feed(node: Node, key: str, shared: dict[str, object]) -> FeedConfig:
         return FeedConfig(url=url, name=name, **shared)  # type: ignore[arg-type]
     if not isinstance(node, MappingNode):
         raise _Invalid(node, key, f"expected a URL or a mapping with a url, got {_node_kind(node)}")
-    pairs = _mapping(node, key, {"url", "name", "body", *_FEED_FIELDS, *_RENAMED})
-    if "url" not in pairs:
-        raise _Invalid(node, f"{key}.url", "required key is missing")
-    url = _check(_url, pairs["url"][1], f"{key}.url")
+    pairs = _mapping(node, key, {*_SOURCES, "name", "body", *_FEED_FIELDS, *_RENAMED})
+    given = [source for source in _SOURCES if source in pairs]
+    if len(given) != 1:
+        problem = "required key is missing" if not given else "give url or sitemap, not both"
+        raise _Invalid(node, f"{key}.url", f"{problem} (url: a feed's address; sitemap: a sitemap's)")
+    url = _check(_url, pairs[given[0]][1], f"{key}.{given[0]}")
     name = urlsplit(url).hostname
     if "name" in pairs:
         name = _check(_text, pairs["name"][1], f"{key}.name")
@@ -142,6 +148,7 @@ def _feed(node: Node, key: str, shared: dict[str, object]) -> FeedConfig:
         own[merged] = tuple(dict.fromkeys(values))
     if "body" in pairs:  # one site's markup: not a default for every feed
         own["body"] = _check(parse_selector, pairs["body"][1], f"{key}.body")
+    own["sitemap"] = given[0] == "sitemap"
     return FeedConfig(url=url, name=name, **{**shared, **own})  # type: ignore[arg-type]
 
 

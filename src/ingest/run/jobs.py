@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ingest.dedupe.shingles import Sketch
 from ingest.extract.errors import ExtractionError
 from ingest.model import Article, Entry, PageOptions, ParsedFeed
+
+if TYPE_CHECKING:
+    from ingest.feeds.sitemap import Sitemap
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +74,10 @@ def parse_feed_job(body: bytes, content_type: str | None, url: str) -> ParsedFee
     from ingest.feeds.parse import parse_feed
 
     return parse_feed(body, content_type, url)
+
+
+def parse_sitemap_job(body: bytes, url: str, max_bytes: int) -> Sitemap:
+    """A fetched sitemap's bytes parsed (FeedError when they are not a sitemap)."""
+    from ingest.feeds.sitemap import parse_sitemap
+
+    return parse_sitemap(body, url, max_bytes)

@@ -27,6 +27,7 @@ from ingest.run.jobs import parse_feed_job
 from ingest.run.retry import feed_retry
 from ingest.run.schedule import cache_lifetime, next_delay
 from ingest.run.services import Services, fetch_policy, register_feeds, services
+from ingest.run.sitemaps import read_sitemap
 from ingest.run.tally import Tally
 from ingest.store import Store, StoreError
 from ingest.stories.refresh import refresh_stories
@@ -180,7 +181,9 @@ async def _poll(svc: Services, feed: FeedConfig, due_only: bool) -> PollResult:
         # The next poll counts from the answer, not from the start of a wait behind the host's gate, so the
         # server never sees two polls less than an interval apart.
         answered = _now()
-        parsed = None if response.status == 304 else await _parse(svc, feed, response)
+        if claim is not None and claim.state is not None:
+            state = claim.state
+        parsed = None if response.status == 304 else await _parse(svc, feed, response, state)
     except ShuttingDown:
         # Not polled at all: the feed keeps its due time and is polled first thing next run.
         return PollResult(feed, ok=True, error="not polled: shutting down")
@@ -207,7 +210,9 @@ class _Claim:
         return (self.state.etag, self.state.last_modified) if self.state else None
 
 
-async def _parse(svc: Services, feed: FeedConfig, response: Response) -> ParsedFeed:
+async def _parse(svc: Services, feed: FeedConfig, response: Response, state: FeedState) -> ParsedFeed:
+    if feed.sitemap:
+        return await read_sitemap(svc, feed, response, state)
     # Feed parsing is CPU work on hostile input: a worker process with a deadline, like extraction.
     return await svc.pool.run(
         parse_feed_job, response.body, response.content_type, response.url, timeout=feed.parse_timeout
