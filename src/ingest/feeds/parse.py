@@ -37,6 +37,7 @@ from ingest.feeds.common import (
     unique,
     wide_codec,
 )
+from ingest.feeds.discover import declaring
 from ingest.feeds.jsonfeed import parse_json
 from ingest.model import Entry, ParsedFeed
 from ingest.text.clean import bounded_line
@@ -163,7 +164,8 @@ def _parse_xml(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     if prolog.root is None:
         raise NotAFeed("not a feed: no XML element")
     if _local(prolog.root) in _HTML_ROOTS:
-        raise NotAFeed("not a feed: an HTML page")
+        # the page may name its feed: the error then says which URL to use instead
+        raise NotAFeed(f"not a feed: an HTML page{declaring(prolog.body.decode('utf-8', 'replace'), url)}")
     parsed = _feedparser(prolog.body, url)
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
