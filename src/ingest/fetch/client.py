@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from yarl import URL
@@ -70,6 +70,15 @@ class Fetcher:
         self._gates = _Gates(max_connections, max_per_host, min_host_gap, host_clock)
         self._transport = transport or AiohttpTransport(max_connections=max_connections)
 
+    @property
+    def user_agent(self) -> str:
+        return self._user_agent
+
+    def set_host_gap(self, host: str, gap: float | None) -> None:
+        """Space this host's requests at least `gap` seconds apart, on top of min_host_gap, which it never
+        lowers (robots.txt's Crawl-delay); None drops the host's own gap."""
+        self._gates.set_host_gap(host.lower(), gap)
+
     def refuse_new_requests(self) -> None:
         """Let requests already under way finish; any other raises ShuttingDown, waiting ones too."""
         self._gates.close()
@@ -96,6 +105,7 @@ class Fetcher:
         ready: Callable[[], Awaitable[object]] | None = None,
         claim: Callable[[], Validators | None] | None = None,
         timing: Timing | None = None,
+        truncate: bool = False,
     ) -> Response:
         """GET `url`, following redirects ourselves so every hop is checked and counted.
 
@@ -105,7 +115,8 @@ class Fetcher:
         first hop holds one of the host's connections and before it reserves its start: it gives the
         validators to send (etag, last_modified: what the claim read, in place of the arguments), or None,
         and then nothing is sent (NotClaimed); so a process claims no more than it can send soon.
-        `timing`, if given, is filled in with where the time went, whether the fetch succeeds or not."""
+        `timing`, if given, is filled in with where the time went, whether the fetch succeeds or not.
+        With `truncate`, a body past policy.max_bytes is cut there rather than refused (TooLarge)."""
         headers = {"User-Agent": self._user_agent, "Accept": accept}
         _conditional(headers, etag, last_modified)
         target = _parse_url(url)
@@ -123,7 +134,8 @@ class Fetcher:
                     # The clock starts once the first slot is ours: queueing is not the server's fault.
                     deadline = deadline or sent + policy.timeout
                     try:
-                        response = await self._hop(self._request(target, headers, policy), policy, deadline)
+                        request = self._request(target, headers, policy, truncate)
+                        response = await self._hop(request, policy, deadline)
                     finally:
                         timing.requesting += clock() - sent
             finally:
@@ -134,9 +146,9 @@ class Fetcher:
             target = _redirect_target(target, response)
         raise TooManyRedirects(url, f"more than {policy.max_redirects} redirects")
 
-    def _request(self, url: URL, headers: dict[str, str], policy: FetchPolicy) -> Request:
+    def _request(self, url: URL, headers: dict[str, str], policy: FetchPolicy, truncate: bool) -> Request:
         trusted = policy.allow_private or (url.host or "").lower() in self._trusted
-        return Request(url, headers, trusted, policy.connect_timeout, policy.max_bytes)
+        return Request(url, headers, trusted, policy.connect_timeout, policy.max_bytes, truncate)
 
     async def _hop(self, request: Request, policy: FetchPolicy, deadline: float) -> Response:
         try:
@@ -145,7 +157,9 @@ class Fetcher:
         except TimeoutError:
             raise FetchTimeout(str(request.url), f"no complete response within {policy.timeout:g}s") from None
         if len(response.body) > policy.max_bytes:  # the transport refuses it while reading; this is the floor
-            raise TooLarge(response.url, f"body exceeds {policy.max_bytes} bytes")
+            if not request.truncate:
+                raise TooLarge(response.url, f"body exceeds {policy.max_bytes} bytes")
+            response = replace(response, body=response.body[: policy.max_bytes])
         return response
 
 
@@ -161,6 +175,7 @@ class _Gates:
         self._total = asyncio.Semaphore(total)
         self._per_host = per_host
         self._gap = gap
+        self._host_gaps: dict[str, float] = {}  # hosts that asked for a longer gap (Crawl-delay)
         self._clock = clock
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
@@ -170,6 +185,20 @@ class _Gates:
     def close(self) -> None:
         self._closed = True
         self._closing.set()
+
+    def set_host_gap(self, host: str, gap: float | None) -> None:
+        before = self._gap_of(host)
+        if gap is None:
+            self._host_gaps.pop(host, None)
+        else:
+            self._host_gaps[host] = gap
+        # The start reserved under the old gap moves with it: the request that told us (robots.txt) is
+        # one of the host's, and the next keeps the new gap from it.
+        if host in self._next_start:
+            self._next_start[host] += self._gap_of(host) - before
+
+    def _gap_of(self, host: str) -> float:
+        return max(self._gap, self._host_gaps.get(host, 0.0))
 
     @asynccontextmanager
     async def slot(
@@ -192,13 +221,14 @@ class _Gates:
                 yield
 
     async def _keep_gap(self, host: str, url: str) -> None:
-        if self._clock is not None and self._gap > 0:
-            await self._sleep(self._clock(host, self._gap), url)
+        gap = self._gap_of(host)
+        if self._clock is not None and gap > 0:
+            await self._sleep(self._clock(host, gap), url)
             return
         now = asyncio.get_running_loop().time()
         start = max(now, self._next_start.get(host, now))
         # Reserve the start before sleeping, so concurrent waiters line up one gap apart.
-        self._next_start[host] = start + self._gap
+        self._next_start[host] = start + gap
         await self._sleep(start - now, url)
 
     @asynccontextmanager

@@ -33,6 +33,7 @@ class Request:
     allow_private: bool  # may connect to non-public addresses: a trusted host, or the feed says so
     connect_timeout: float
     max_bytes: int  # the body's cap after decompression: refuse it (TooLarge) while reading, not after
+    truncate: bool = False  # past max_bytes, keep the start of the body instead of refusing it
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,19 +130,24 @@ class AiohttpTransport(Transport):
         async with session.get(
             request.url, headers=dict(request.headers), allow_redirects=False, timeout=timeout
         ) as resp:
-            body = await _read_capped(resp, request.max_bytes) if carries_body(resp.status) else b""
+            wanted = carries_body(resp.status)
+            body = await _read_capped(resp, request.max_bytes, request.truncate) if wanted else b""
             return Response(str(resp.url), resp.status, resp.headers, body)
 
 
-async def _read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-    """Read the decompressed body, refusing it as soon as it passes `max_bytes`."""
-    if resp.content_length is not None and resp.content_length > max_bytes:
+async def _read_capped(resp: aiohttp.ClientResponse, max_bytes: int, truncate: bool = False) -> bytes:
+    """Read the decompressed body, refusing it as soon as it passes `max_bytes` (or, to `truncate`, keeping
+    its first `max_bytes` and reading no further)."""
+    if not truncate and resp.content_length is not None and resp.content_length > max_bytes:
         raise TooLarge(str(resp.url), f"Content-Length {resp.content_length} exceeds {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(CHUNK):
         size += len(chunk)
         if size > max_bytes:
+            if truncate:
+                chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+                break
             raise TooLarge(str(resp.url), f"body exceeds {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
