@@ -19,6 +19,7 @@ PARSE_TIMEOUT = 30.0  # parsing one feed or extracting one page in a worker, whi
 # Start tags in one page, counted before parsing. Ten times the largest of 885 real pages, still seconds
 # of extraction (extract/bounds.py says what parsing costs); the worker's deadline bounds what is left.
 MAX_ELEMENTS = 50_000
+ROBOTS = True  # ask a site's robots.txt before fetching an article's page there (feeds themselves: never)
 
 # -- per process (feeds.yaml's top level) -------------------------------------------------------------
 DATABASE = "ingest.db"  # relative to feeds.yaml
@@ -41,6 +42,20 @@ LEASE = 60.0
 RENEWALS_PER_LEASE = 3
 # Seconds between two looks for articles other daemons stored, by the daemon that places them in stories.
 ASSIGN_EVERY = 1.0
+
+# -- robots.txt (RFC 9309), read once per site and kept in memory ---------------------------------------
+ROBOTS_MAX_BYTES = 512 * 1024  # the start of a larger robots.txt is read; the RFC asks for 500 KiB at least
+# How long a robots.txt is trusted: its Cache-Control max-age within these bounds, else the longest, which
+# the RFC sets (a cached copy SHOULD NOT be used for more than 24 hours). The shortest keeps a site that
+# says max-age=0 from being asked once per page.
+ROBOTS_MAX_AGE = 24 * 3600.0
+ROBOTS_MIN_AGE = 5 * 60.0
+# A robots.txt that answers 5xx or 429, or not at all, disallows the whole site (the RFC's "unreachable")
+# for this long; then it is asked again.
+ROBOTS_RETRY = 10 * 60.0
+ROBOTS_SITES = 1000  # sites whose robots.txt is kept at once; the least recently asked goes first
+# A Crawl-delay longer than this is taken as this: one page a minute still lets a feed's articles through.
+MAX_CRAWL_DELAY = 60.0
 
 
 def workers() -> int:

@@ -49,3 +49,13 @@ class ShuttingDown(FetchError):
 class NotClaimed(FetchError):
     """The caller's claim on the request was refused: another process is making it (a daemon sharing
     the database holds the feed), so it was not sent."""
+
+
+class Disallowed(FetchError):
+    """The site's robots.txt forbids our user agent this URL, so it was not requested: failed for good,
+    unless the feed says `robots: false` (for a site whose owner agreed)."""
+
+
+class RobotsUnavailable(FetchError):
+    """The site's robots.txt could not be read (a server error, or no answer), which RFC 9309 says to take
+    as "everything disallowed" until it can: not requested now, tried again later."""
