@@ -29,6 +29,7 @@ class FeedConfig:
     interval: float = defaults.INTERVAL
     full_text: bool = True
     allow_private: bool = False
+    robots: bool = defaults.ROBOTS  # ask the site's robots.txt before an article's page; the feed: never
     tags: tuple[str, ...] = ()
     timeout: float = defaults.TIMEOUT
     connect_timeout: float = defaults.CONNECT_TIMEOUT
@@ -47,7 +48,7 @@ class FeedConfig:
 # body), so the feed's failures are forgotten and tried again, on reload and at the next start.
 CURING_SETTINGS = (
     "allow_private", "timeout", "connect_timeout", "max_bytes", "max_redirects", "max_entries",
-    "parse_timeout", "max_elements", "remove", "body", "full_text",
+    "parse_timeout", "max_elements", "remove", "body", "full_text", "robots",
 )  # fmt: skip
 
 

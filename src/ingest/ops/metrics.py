@@ -36,6 +36,11 @@ class Metrics:
         self.articles_failed = Counter(
             "ingest_articles_failed", "Articles that could not be fetched or extracted.", registry=self.registry
         )
+        self.pages_disallowed = Counter(
+            "ingest_pages_disallowed",
+            "Article pages not requested because their site's robots.txt disallows them (also failed).",
+            registry=self.registry,
+        )
         self.fetch_seconds = Histogram(
             "ingest_fetch_duration_seconds",
             "Time a feed's or a page's requests took, redirects and body included, queueing not.",

@@ -14,7 +14,7 @@ from structlog.contextvars import bound_contextvars
 
 from ingest.config import FeedConfig
 from ingest.extract.errors import ExtractionError, require_html
-from ingest.fetch import FetchError, HTTPStatusError, ShuttingDown, Timing
+from ingest.fetch import Disallowed, FetchError, HTTPStatusError, ShuttingDown, Timing
 from ingest.model import Entry, PageOptions
 from ingest.normalize import entry_key
 from ingest.ops.logs import describe
@@ -130,10 +130,13 @@ async def _job(
     """The worker's job for an entry: its page, fetched, or the feed's own content."""
     job = partial(ArticleJob, entry=entry, feed_url=feed.url, feed_tags=feed.tags, fetched_at=fetched_at)
     if feed.full_text and entry.link:
+        policy = fetch_policy(feed)
+        if feed.robots and svc.robots is not None:
+            await svc.robots.check(entry.link, policy)
         timing = Timing()
         try:
             page = await svc.fetcher.get(
-                entry.link, fetch_policy(feed), accept=PAGE_ACCEPT, ready=slot.take, timing=timing
+                entry.link, policy, accept=PAGE_ACCEPT, ready=slot.take, timing=timing
             )
         finally:
             svc.metrics.fetched("page", timing)
@@ -229,6 +232,8 @@ def _failed(
         key, feed=feed.url, url=entry.link, reason=reason, permanent=permanent, at=at
     )
     svc.metrics.articles_failed.inc()
+    if isinstance(exc, Disallowed):
+        svc.metrics.pages_disallowed.inc()
     if not logged:
         log.warning("article_failed", error=reason, permanent=permanent)
     missing = isinstance(exc, HTTPStatusError) and exc.status in MISSING_STATUSES

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.extract.errors import ExtractionError
-from ingest.fetch import AddressRefused, HTTPStatusError, TooLarge, TooManyRedirects
+from ingest.fetch import AddressRefused, Disallowed, HTTPStatusError, TooLarge, TooManyRedirects
 from ingest.model import FeedState
 from ingest.run.schedule import next_delay, retry_after_seconds
 
 # An entry whose page failed this many times (for reasons that may pass) is not tried again.
 MAX_ENTRY_ATTEMPTS = 3
-# Failures of an entry that another try would repeat: the page is what it is.
+# Failures of an entry that another try would repeat: the page is what it is, and so is a site's "no" in
+# its robots.txt (RobotsUnavailable, a robots.txt that could not be read, is tried again).
 PERMANENT_ENTRY_FAILURES: tuple[type[Exception], ...] = (
-    TooLarge, AddressRefused, TooManyRedirects, ExtractionError,  # NotHTML is an ExtractionError
+    TooLarge, AddressRefused, TooManyRedirects, ExtractionError, Disallowed,  # NotHTML is an ExtractionError
 )
 # Client errors that say "later", not "never".
 RETRIED_STATUSES = frozenset({408, 425, 429})

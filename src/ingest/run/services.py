@@ -16,7 +16,7 @@ from yarl import URL
 
 from ingest import defaults
 from ingest.config import Config, FeedConfig, curing_settings, settings_changed
-from ingest.fetch import Fetcher, FetchPolicy
+from ingest.fetch import Fetcher, FetchPolicy, Robots
 from ingest.model import Article
 from ingest.ops.logs import quiet_libraries
 from ingest.ops.metrics import Metrics
@@ -49,6 +49,8 @@ class Services:
     stories_changed: asyncio.Event = field(default_factory=asyncio.Event)  # set when an article is placed
     fleet: Fleet = None  # type: ignore[assignment]  # this daemon's claims; by default, on a store of its own
     tally: Tally = field(default_factory=Tally)  # what this run has done so far, for a progress display
+    # Each site's robots.txt, asked before an article's page; None (a Services built by hand) asks none.
+    robots: Robots | None = None
 
     def __post_init__(self) -> None:
         if self.fleet is None:
@@ -110,7 +112,7 @@ async def services(
     async with fetcher, pool, model as summarizer:
         yield Services(
             store, fetcher, pool, deduper, pages, metrics,
-            summarizer=summarizer, fleet=fleet, tally=tally or Tally(),
+            summarizer=summarizer, fleet=fleet, tally=tally or Tally(), robots=Robots(fetcher),
         )  # fmt: skip
 
 
