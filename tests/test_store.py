@@ -437,7 +437,7 @@ async def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures:
         names = [m["name"] for m in store.db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
         assert names == [
             "m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet", "m006_keywords",
-            "m007_feed_settings",
+            "m007_feed_settings", "m008_events",
         ]
         assert store.feed_state(FEED).name == "example"
         # The migration is SQL only; the first run places what it finds, with the deduper of its day.

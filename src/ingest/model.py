@@ -128,3 +128,33 @@ class FeedState:
     gone_since: str | None = None  # when the server first answered 410 Gone
     lease_owner: str | None = None  # the daemon polling it now, when several share the database
     lease_until: str | None = None  # ISO 8601, UTC, to the millisecond: when that lease runs out
+
+
+# What other tools can subscribe to (webhooks): an article placed in its story, a story's record written
+# for the first time, and a story's record changed (new articles, a new summary).
+EVENT_KINDS = ("article.new", "story.new", "story.updated")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A change, recorded in the transaction that made it, for the webhooks to deliver."""
+
+    id: int  # increasing in the order of commit
+    kind: str  # one of EVENT_KINDS
+    subject: str  # the article's or the story's id
+    at: str  # ISO 8601 UTC
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookState:
+    """Where one webhook (by its URL) is in the events, and how its deliveries go."""
+
+    url: str
+    after: int  # the last event delivered, skipped (not for it) or given up on
+    attempts: int = 0  # failed deliveries of the next event
+    next_try: str | None = None
+    failing_since: str | None = None  # the first failed delivery of the next event
+    last_error: str | None = None
+    last_success: str | None = None
+    delivered: int = 0
+    dropped: int = 0  # events given up on after a day of failures

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from ingest.model import Article, FeedState, Story
+from ingest.model import Article, Event, FeedState, Story, WebhookState
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
     from ingest.dedupe.assign import Placement
@@ -300,6 +300,33 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def stories(self, where: ArticleFilter = ArticleFilter()) -> Iterator[Story]:
         """The stories `where` selects (every one by default), most recently updated last."""
+
+    # -- the outbox: events for webhooks --------------------------------------------------------
+
+    @abc.abstractmethod
+    def last_event_id(self) -> int:
+        """The id of the latest event (0 before any)."""
+
+    @abc.abstractmethod
+    def events_after(self, after: int, limit: int) -> list[Event]:
+        """Up to `limit` events after `after`, in order, none skipped: only events committed before every
+        transaction still running, so that a later read never finds an earlier id."""
+
+    @abc.abstractmethod
+    def prune_events(self, before: str) -> int:
+        """Forget the events that happened before `before` (ISO 8601 UTC): the number forgotten."""
+
+    @abc.abstractmethod
+    def webhook_states(self) -> dict[str, WebhookState]:
+        """Every webhook's state, by URL."""
+
+    @abc.abstractmethod
+    def start_webhook(self, url: str) -> WebhookState:
+        """The webhook's state; one never seen starts after the latest event (history is not sent)."""
+
+    @abc.abstractmethod
+    def save_webhook_state(self, state: WebhookState) -> None:
+        """Write a webhook's state (it was started)."""
 
     # -- fleet coordination: several daemons sharing one database -----------------------------
     # `owner` names one daemon (any string unique to it); `now` is timezone-aware; leases are seconds.

@@ -185,3 +185,31 @@ def m007_feed_settings(db: Database) -> None:
         ALTER TABLE feeds ADD COLUMN settings TEXT;
         """
     )
+
+
+@migrations()
+def m008_events(db: Database) -> None:
+    # The outbox of webhooks: every change other tools may subscribe to, written in the transaction that
+    # makes it, and each webhook's place in it, so no delivery is lost to a restart or a kill.
+    db.executescript(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX events_at ON events(at);
+        CREATE TABLE webhooks (
+            url TEXT PRIMARY KEY,
+            after INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try TEXT,
+            failing_since TEXT,
+            last_error TEXT,
+            last_success TEXT,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            dropped INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )

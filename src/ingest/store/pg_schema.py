@@ -140,6 +140,34 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE feeds ADD COLUMN settings TEXT;
         """,
     ),
+    (
+        "p004_events",
+        # The outbox of webhooks: every change other tools may subscribe to, written in the transaction
+        # that makes it, and each webhook's place in it. Ids come from a sequence, so a later id may commit
+        # first: each event keeps its transaction's id, and a reader takes only the events of transactions
+        # older than every one still running (see PostgresEvents.events_after).
+        """
+        CREATE TABLE events (
+            id BIGSERIAL PRIMARY KEY,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            at TEXT COLLATE "C" NOT NULL,
+            xid XID8 NOT NULL DEFAULT pg_current_xact_id()
+        );
+        CREATE INDEX events_at ON events(at);
+        CREATE TABLE webhooks (
+            url TEXT PRIMARY KEY,
+            after BIGINT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try TEXT,
+            failing_since TEXT,
+            last_error TEXT,
+            last_success TEXT,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            dropped INTEGER NOT NULL DEFAULT 0
+        );
+        """,
+    ),
 )
 
 

@@ -25,6 +25,7 @@ from ingest.store.base import (
     placed_stories,
     settings_changes,
 )
+from ingest.store.pg_events import PostgresEvents, emit
 from ingest.store.pg_fleet import STORING_LOCK, PostgresFleet
 from ingest.store.pg_health import PostgresHealth
 from ingest.store.pg_schema import migrate, migrated
@@ -38,7 +39,9 @@ from ingest.store.records import (
     article_row,
     feed_of,
     moment,
+    now_moment,
     story_conditions,
+    story_event,
     story_of,
     story_row,
     where_clause,
@@ -95,7 +98,7 @@ def _pages(fetch: Callable[[int], list[dict[str, Any]]]) -> Iterator[dict[str, A
         after = rows[-1]["seq"]
 
 
-class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
+class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, Store, scheme="postgresql"):
     """One session with a PostgreSQL database (postgresql:// or postgres:// URLs, as libpq reads them)."""
 
     @classmethod
@@ -246,6 +249,7 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
                                excluded.updated_at), articles = stories.articles + 1, stale = true""",
                         {"id": article.story_id, "at": article.fetched_at},
                     )
+                    emit(conn, "article.new", article.id, now_moment())
         except psycopg.IntegrityError:  # an original (duplicate_of) that is not stored, as SQLite refuses
             return False
         return True
@@ -310,6 +314,8 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
                     _insert_fingerprint(conn, placement.fingerprint)
                 for gone, keep in placement.merges:
                     _merge_stories(conn, gone, keep)
+                if placement.story_id:
+                    emit(conn, "article.new", article.id, now_moment())
             for story_id in placed_stories(placements):
                 conn.execute(
                     """INSERT INTO stories (id, first_seen, updated_at, articles)
@@ -362,11 +368,15 @@ class PostgresStore(PostgresFleet, PostgresHealth, Store, scheme="postgresql"):
         assignments = ", ".join(
             f"{name} = %({name})s" for name in row if name not in ("id", "first_seen", "updated_at")
         )
-        # first_seen and updated_at are the store's own bookkeeping, kept by add_article and merges.
-        self._run(
-            f"UPDATE stories SET {assignments}, stale = (articles <> %(members)s) WHERE id = %(id)s",
-            row | {"members": members},
-        )
+        with self._session(atomic=True) as conn:
+            before = conn.execute("SELECT * FROM stories WHERE id = %s FOR UPDATE", [story.id]).fetchone()
+            # first_seen and updated_at are the store's own bookkeeping, kept by add_article and merges.
+            conn.execute(
+                f"UPDATE stories SET {assignments}, stale = (articles <> %(members)s) WHERE id = %(id)s",
+                row | {"members": members},
+            )
+            if kind := story_event(before, row):
+                emit(conn, kind, story.id, now_moment())
 
     def story(self, key: str) -> Story | None:
         row = self._by_id(_STORIES, key, "story")

@@ -67,6 +67,23 @@ def instant(value: int) -> datetime:
     return _EPOCH + value * _MICROSECOND
 
 
+# The parts of a story's record whose change is news to a subscriber (not the store's bookkeeping).
+STORY_NEWS = ("title", "summary", "key_points", "sources", "image_url", "date")
+
+
+def story_event(before: dict[str, Any] | None, after: dict[str, Any]) -> str | None:
+    """The event a story's record written over `before` (its stored row) makes: story.new when it had
+    none yet, story.updated when what a reader sees changed, else none."""
+    if before is None or before.get("title") is None:
+        return "story.new"
+    return "story.updated" if any(before.get(name) != after.get(name) for name in STORY_NEWS) else None
+
+
+def now_moment() -> str:
+    """Now, as the records write an event's time."""
+    return moment(datetime.now(UTC)) or ""
+
+
 def story_row(story: Story) -> dict[str, Any]:
     """The stored part of a story's record: every field but its article list, lists and maps as JSON."""
     row = dataclasses.asdict(story)

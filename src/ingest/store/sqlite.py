@@ -31,12 +31,15 @@ from ingest.store.records import (
     article_row,
     feed_of,
     moment,
+    now_moment,
     story_conditions,
+    story_event,
     story_of,
     story_row,
     where_clause,
 )
 from ingest.store.sqlite_errors import BUSY_TIMEOUT_S, explained, writes
+from ingest.store.sqlite_events import SQLiteEvents, emit
 from ingest.store.sqlite_fleet import SQLiteFleet
 from ingest.store.sqlite_health import SQLiteHealth
 from ingest.text.dates import iso, parse_datetime
@@ -58,7 +61,7 @@ def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
     )
 
 
-class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
+class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, Store):
     """One connection to a SQLite file; WAL lets other processes read while the daemon writes."""
 
     def __init__(self, db: Database, path: Path) -> None:
@@ -226,6 +229,7 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
                                articles = articles + 1, stale = 1""",
                         [article.story_id, article.fetched_at, article.fetched_at],
                     )
+                    emit(self.db, "article.new", article.id, now_moment())
         except sqlite3.IntegrityError:
             return False
         return True
@@ -298,6 +302,8 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
                     _insert_fingerprint(self.db, placement.fingerprint)
                 for gone, keep in placement.merges:
                     self._merge_stories(gone, keep)
+                if placement.story_id:
+                    emit(self.db, "article.new", article.id, now_moment())
             for story_id in placed_stories(placements):
                 self.db.execute(
                     """INSERT INTO stories (id, first_seen, updated_at, articles)
@@ -353,11 +359,15 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, Store):
     def save_story(self, story: Story, members: int) -> None:
         row = story_row(story)
         assignments = ", ".join(f"{name} = :{name}" for name in row if name not in ("id", "first_seen", "updated_at"))
-        # first_seen and updated_at are the store's own bookkeeping, kept by add_article and merges.
-        self.db.execute(
-            f"UPDATE stories SET {assignments}, stale = (articles != :members) WHERE id = :id",
-            row | {"members": members},
-        )
+        with self.db.atomic():
+            before = next(self.db.query("SELECT * FROM stories WHERE id = ?", [story.id]), None)
+            # first_seen and updated_at are the store's own bookkeeping, kept by add_article and merges.
+            self.db.execute(
+                f"UPDATE stories SET {assignments}, stale = (articles != :members) WHERE id = :id",
+                row | {"members": members},
+            )
+            if kind := story_event(before, row):
+                emit(self.db, kind, story.id, now_moment())
 
     def story(self, key: str) -> Story | None:
         row = self._by_id("stories", key, "story")
