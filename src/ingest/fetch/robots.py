@@ -28,7 +28,6 @@ from ingest.fetch.errors import (
     Disallowed,
     FetchError,
     HTTPStatusError,
-    NotClaimed,
     RobotsUnavailable,
     ShuttingDown,
     TooManyRedirects,
@@ -143,8 +142,8 @@ class Robots:
 
     async def check(self, url: str, policy: FetchPolicy) -> None:
         """Return if our user agent may request `url`; else raise Disallowed (for good), RobotsUnavailable
-        (for now), or the robots.txt request's AddressRefused, ShuttingDown or NotClaimed, as the page's
-        own request would. That request keeps the page's `policy`, its body cut at ROBOTS_MAX_BYTES."""
+        (for now), or the robots.txt request's AddressRefused or ShuttingDown, as the page's own request
+        would. That request keeps the page's `policy`, its body cut at ROBOTS_MAX_BYTES."""
         robots = robots_url(url)
         if robots is None:
             return
@@ -174,7 +173,7 @@ class Robots:
         answer: Response | FetchError
         try:
             answer = await self._fetcher.get(robots, limits, accept=ROBOTS_ACCEPT, truncate=True)
-        except (AddressRefused, ShuttingDown, NotClaimed):
+        except (AddressRefused, ShuttingDown):
             raise  # says nothing about the site's rules: nothing is kept, the next page asks again
         except FetchError as exc:
             answer = exc
