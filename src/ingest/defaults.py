@@ -29,6 +29,7 @@ MIN_HOST_GAP = 1.0  # seconds between the starts of two requests to one host
 SHUTDOWN_GRACE = 20.0  # seconds in-flight work may take to finish on SIGTERM
 USER_AGENT = f"ingest/{__version__} (news ingestion daemon)"
 SUMMARIZER_TIMEOUT = 60.0  # one request to the summarising model, the answer included
+WEBHOOK_TIMEOUT = 10.0  # one delivery to a webhook's receiver, its answer included
 # Pages fetched and waiting for a worker, per worker: enough that a worker never waits for a fetch, few
 # enough that memory does not grow with the size of an import.
 PAGES_PER_WORKER = 3

@@ -6,6 +6,7 @@ from ingest.config.types import (
     ConfigError,
     FeedConfig,
     SummarizerConfig,
+    WebhookConfig,
     curing_settings,
     settings_changed,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "ConfigError",
     "FeedConfig",
     "SummarizerConfig",
+    "WebhookConfig",
     "curing_settings",
     "load_config",
     "parse_database",

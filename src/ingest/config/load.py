@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ingest import defaults
+from ingest.config.hooks import parse_webhooks
 from ingest.config.nodes import (
     _NULL,
     _SEQ,
@@ -78,7 +79,7 @@ _TOP_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "listen": _field(parse_listen),
     "workers": _field(_int(1)),
 }
-_TOP_KEYS = {"database", "defaults", "feeds", "summarizer", *_TOP_FIELDS}
+_TOP_KEYS = {"database", "defaults", "feeds", "summarizer", "webhooks", *_TOP_FIELDS}
 
 
 _SUMMARIZER_FIELDS: dict[str, Callable[[Node, str], object]] = {
@@ -181,6 +182,8 @@ def _config(root: Node, path: Path) -> Config:
     extra = {name: parse(top[name][1], name) for name, parse in _TOP_FIELDS.items() if name in top}
     if "summarizer" in top:
         extra["summarizer"] = _summarizer(top["summarizer"][1])
+    if "webhooks" in top:
+        extra["webhooks"] = parse_webhooks(top["webhooks"][1])
     if isinstance(database, Path):  # a file, relative to this one; a URL is the server's
         database = path.parent / database
     return Config(path=path, database=database, feeds=feeds, **extra)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import defaults
+from ingest.model import EVENT_KINDS
 
 
 class ConfigError(Exception):
@@ -66,6 +67,19 @@ def settings_changed(before: str, after: str) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """A receiver of events: each one it wants is POSTed to its URL as JSON, signed if it has a secret."""
+
+    url: str
+    events: tuple[str, ...] = EVENT_KINDS
+    sources: tuple[str, ...] = ()  # only articles (and stories with articles) from these sources
+    tags: tuple[str, ...] = ()  # only those from feeds with these tags
+    secret_env: str | None = None  # the environment variable holding the signing secret, if any
+    allow_private: bool = False
+    timeout: float = defaults.WEBHOOK_TIMEOUT
+
+
+@dataclass(frozen=True, slots=True)
 class SummarizerConfig:
     """An OpenAI-compatible chat API that writes story summaries and key points (off unless configured)."""
 
@@ -91,3 +105,4 @@ class Config:
     workers: int | None = None  # extraction worker processes; None: defaults.workers(), the usable cores
     listen: tuple[str, int] | None = None  # where /healthz and /metrics are served, if anywhere
     summarizer: SummarizerConfig | None = None
+    webhooks: tuple[WebhookConfig, ...] = ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -145,6 +145,22 @@ class Fetcher:
                 return _final(response)
             target = _redirect_target(target, response)
         raise TooManyRedirects(url, f"more than {policy.max_redirects} redirects")
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str], policy: FetchPolicy) -> Response:
+        """POST `body` once, checked by the address guard (whatever hosts are trusted for feeds) and bounded
+        by `policy` like a GET, outside the hosts' politeness gaps (a receiver asked for what it gets). A
+        redirect is not followed (a receiver that moved is configured anew) and fails as any status but
+        2xx does: HTTPStatusError."""
+        target = _parse_url(url)
+        # Only the receiver's own allow_private lets it be private: that a feed lives on its host is no
+        # reason to send it our data.
+        headers = {"User-Agent": self._user_agent, **headers}
+        request = Request(target, headers, policy.allow_private, policy.connect_timeout, policy.max_bytes,
+                          truncate=True, method="POST", body=body)  # fmt: skip
+        response = await self._hop(request, policy, asyncio.get_running_loop().time() + policy.timeout)
+        if not 200 <= response.status < 300:
+            raise HTTPStatusError(response.url, response.status, response.headers.get("Retry-After"))
+        return response
 
     def _request(self, url: URL, headers: dict[str, str], policy: FetchPolicy, truncate: bool) -> Request:
         trusted = policy.allow_private or (url.host or "").lower() in self._trusted

@@ -26,7 +26,7 @@ CHUNK = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One hop of a GET, as the Fetcher decided it."""
+    """One hop of a GET (or a webhook's POST), as the Fetcher decided it."""
 
     url: URL
     headers: Mapping[str, str]  # User-Agent, Accept, and If-None-Match / If-Modified-Since if known
@@ -34,6 +34,8 @@ class Request:
     connect_timeout: float
     max_bytes: int  # the body's cap after decompression: refuse it (TooLarge) while reading, not after
     truncate: bool = False  # past max_bytes, keep the start of the body instead of refusing it
+    method: str = "GET"
+    body: bytes | None = None  # what a POST sends (a webhook's delivery)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +129,10 @@ class AiohttpTransport(Transport):
         session = self._any if request.allow_private else self._public
         assert session is not None, "use Fetcher as an async context manager"
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=request.connect_timeout)
-        async with session.get(
-            request.url, headers=dict(request.headers), allow_redirects=False, timeout=timeout
-        ) as resp:
+        async with session.request(
+            request.method, request.url, headers=dict(request.headers), data=request.body,
+            allow_redirects=False, timeout=timeout,
+        ) as resp:  # fmt: skip
             wanted = carries_body(resp.status)
             body = await _read_capped(resp, request.max_bytes, request.truncate) if wanted else b""
             return Response(str(resp.url), resp.status, resp.headers, body)

@@ -1,0 +1,1 @@
+"""What ingest gives other tools, without I/O: webhook deliveries (and, next, the read API's feeds)."""
