@@ -9,7 +9,7 @@ import pytest
 
 from conftest import run_ingest
 
-COMMANDS = ["", "feeds", "retry", "search", "export", "show", "extract"]
+COMMANDS = ["", "feeds", "retry", "search", "export", "show", "extract", "webhooks"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -22,6 +22,7 @@ FORBIDDEN = {
     "dedupe": ("ingest.run", "ingest.ops", "ingest.store", "ingest.stories", "ingest.cli"),
     "fetch": ("ingest.run", "ingest.ops", "ingest.store", "ingest.stories", "ingest.cli"),
     "store": ("ingest.run", "ingest.ops", "ingest.stories", "ingest.cli"),
+    "outputs": ("ingest.run", "ingest.ops", "ingest.store", "ingest.cli"),
 }  # fmt: skip
 MAX_LINES = 400
 

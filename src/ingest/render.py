@@ -12,10 +12,15 @@ from ingest.model import Article, Story
 from ingest.stories.summary import article_summary
 
 
+def article_record(article: Article) -> dict[str, Any]:
+    """An article as the JSON outputs give it (export, webhooks): its fields in the record's order."""
+    return dataclasses.asdict(article)
+
+
 def article_json(article: Article, **extra: Any) -> str:
     """One article as a JSON line, its fields in the record's order; `extra` fields that are not the
     record's come first (`file` for `ingest extract`), those that are replace its values."""
-    record = dataclasses.asdict(article)
+    record = article_record(article)
     lead = {key: value for key, value in extra.items() if key not in record}
     record.update((key, value) for key, value in extra.items() if key in record)
     return json.dumps(lead | record, ensure_ascii=False)
@@ -23,13 +28,18 @@ def article_json(article: Article, **extra: Any) -> str:
 
 def story_json(story: Story) -> str:
     """One story as a JSON line, with its article ids and its image as one object."""
+    return json.dumps(story_record(story), ensure_ascii=False)
+
+
+def story_record(story: Story) -> dict[str, Any]:
+    """A story as the JSON outputs give it (export, webhooks): its article ids, its image as one object."""
     record = dataclasses.asdict(story)
     image = {key: record.pop(f"image_{key}") for key in ("url", "caption", "source")}
     ordered = {field: record[field] for field in ("id", "title", "date", "sources", "articles")}
     ordered |= {"summary": record["summary"], "key_points": record["key_points"]}
     ordered |= {"image": image if image["url"] else None}
     ordered |= {field: record[field] for field in ("first_seen", "updated_at", "summarized_by")}
-    return json.dumps(ordered, ensure_ascii=False)
+    return ordered
 
 
 def story_text(story: Story, articles: Sequence[Article]) -> str:

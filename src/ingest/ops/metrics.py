@@ -33,6 +33,15 @@ class Metrics:
         self.articles_stored = Counter(
             "ingest_articles_stored", "Articles stored.", registry=self.registry
         )
+        self.webhook_deliveries = Counter(
+            "ingest_webhook_deliveries",
+            "Webhook deliveries by outcome: delivered, failed (tried again later), dropped (given up on).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.webhooks_failing = Gauge(
+            "ingest_webhooks_failing", "Webhooks whose last delivery failed.", registry=self.registry
+        )
         self.articles_failed = Counter(
             "ingest_articles_failed", "Articles that could not be fetched or extracted.", registry=self.registry
         )

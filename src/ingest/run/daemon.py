@@ -20,6 +20,7 @@ from ingest.ops.notify import Notifier
 from ingest.run.assigner import keep_assigning
 from ingest.run.pipeline import PollResult, is_due, keep_stories_fresh, poll_feed
 from ingest.run.services import Services, feed_hosts, register_feeds, services
+from ingest.run.webhooks import keep_delivering, secrets_of, start_webhooks
 from ingest.store import FeedState, Store, StoreError
 from ingest.text.dates import iso, parse_datetime
 
@@ -28,7 +29,7 @@ log = structlog.get_logger("ingest.run.daemon")
 # Settings a reload cannot change under a running process; they wait for a restart.
 RESTART_ONLY = (
     "database", "max_connections", "max_per_host", "user_agent", "min_host_gap", "listen", "summarizer",
-    "workers",
+    "workers", "webhooks",
 )
 # Feeds due at start-up are spread out rather than polled at once: half a second per due feed,
 # at most a minute, and at most a tenth of the feed's interval.
@@ -61,7 +62,9 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
+        secrets = secrets_of(self._config.webhooks, str(self._config.path))  # a missing one stops us here
         register_feeds(self._store, self._config, self._feeds.values())
+        start_webhooks(self._store, self._config.webhooks)
         async with services(self._config, self._store, self._metrics) as svc:
             self._svc = svc
             monitor = None
@@ -83,6 +86,7 @@ class Daemon:
             drained = asyncio.Event()  # claims are renewed while the polls under way drain
             leases = asyncio.create_task(svc.fleet.keep_leases(drained))
             assigning = asyncio.create_task(keep_assigning(svc, self._stop))
+            delivering = asyncio.create_task(keep_delivering(svc, self._config.webhooks, secrets, self._stop))
             self._update_gauges()
             self._notifier.send("READY=1", "STATUS=" + self._status())
             log.info("daemon_started", feeds=len(self._feeds), listen=self._config.listen)
@@ -93,7 +97,7 @@ class Daemon:
             svc.fetcher.refuse_new_requests()
             await self._drain()
             drained.set()
-            await asyncio.gather(leases, assigning)
+            await asyncio.gather(leases, assigning, delivering)
             summaries.cancel()  # a story left stale is refreshed by the next run
             watchdog.cancel()
             if monitor is not None:

@@ -29,6 +29,7 @@ from ingest.run.schedule import cache_lifetime, next_delay
 from ingest.run.services import Services, fetch_policy, register_feeds, services
 from ingest.run.sitemaps import read_sitemap
 from ingest.run.tally import Tally
+from ingest.run.webhooks import deliver_due, secrets_of, start_webhooks
 from ingest.store import Store, StoreError
 from ingest.stories.refresh import refresh_stories
 from ingest.text.dates import iso, parse_datetime
@@ -67,7 +68,9 @@ async def run_once(
 ) -> list[PollResult]:
     """Poll every configured feed once, concurrently; with `due_only`, only those whose time has come.
     `tally` counts what is done as it happens, for a progress display."""
+    secrets = secrets_of(config.webhooks, str(config.path))
     register_feeds(store, config, config.feeds)
+    start_webhooks(store, config.webhooks)
     now = _now()
     # On a shared database, whether a feed is due is part of its claim, made as its poll starts.
     check = due_only and not store.shared
@@ -90,6 +93,7 @@ async def run_once(
                 await refresher
         await assign_stored(svc)  # in a fleet, unless another daemon places the articles
         await refresh_story_records(svc)  # what joined since the last refresh
+        await deliver_due(svc, config.webhooks, secrets)  # one round: what fails waits for the daemon
         return results
 
 
