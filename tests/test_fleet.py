@@ -192,6 +192,10 @@ def test_three_daemons_share_the_work_survive_a_kill_and_agree_with_one(
             assert not late, (path, late)  # the killed daemon's feeds were taken over within a lease
             last = hits[-1].at
             assert ended_at - last < INTERVAL * 1.1 + LEASE + SLACK, path
+        elif path.endswith("/robots.txt"):
+            # Each daemon reads a site's robots.txt for itself, once (it keeps it for a day).
+            agents = [_agent(s) for s in hits]
+            assert len(agents) == len(set(agents)), (path, agents)
         else:
             # A page is fetched once; again only if the daemon that fetched it first was killed with it.
             assert len(hits) == 1 or _agent(hits[0]) == victim, (path, [_agent(s) for s in hits])
