@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import sys
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, UsageError, described, stored
@@ -194,20 +194,10 @@ def _resolved(where: ArticleFilter, args: argparse.Namespace, store: Store) -> A
 
 
 def _moment(option: str, value: str, now: datetime) -> str:
-    """A --since or --until as the ISO 8601 UTC text the records hold, so that strings compare as times:
-    an age (the duration parser feeds.yaml's values go through) before `now`, else a date or time."""
-    from ingest.config.values import parse_duration
-    from ingest.text.dates import ISO, iso, parse_datetime
+    """A --since or --until as the ISO 8601 UTC text the records hold (see store.records.time_bound)."""
+    from ingest.store.records import time_bound
 
     try:
-        return iso(now - timedelta(seconds=parse_duration(value))) or ""
-    except OverflowError:
-        raise UsageError(f"{option} {value}: too long ago; give e.g. {option} 2w") from None
-    except ValueError:
-        parsed = parse_datetime(value, ISO)
-    if parsed is None:
-        raise UsageError(
-            f"{option} {value!r}: give an ISO 8601 date or time, e.g. {option} 2025-06-01 or "
-            f"{option} 2025-06-01T09:30:00Z, or an age before now, e.g. {option} 2h or {option} 7d"
-        )
-    return iso(parsed) or ""
+        return time_bound(value, now, lambda given: f"{option} {given}")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None

@@ -9,8 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ingest.config import parse_duration
 from ingest.model import Article, FeedState, Story
 from ingest.store.base import FEED_KEYS, FILTER_TIMES, ArticleFilter
+from ingest.text.dates import ISO, iso, parse_datetime
 from ingest.text.urls import source_of
 
 # The article record's columns, in the order of `Article` (and of every JSON line `export` writes).
@@ -169,6 +171,25 @@ def story_conditions(
     return conditions, params | inner_params
 
 
+def time_bound(value: str, now: datetime, spell: Callable[[str], str]) -> str:
+    """A since or until as the ISO 8601 UTC text the records hold, so that strings compare as times: an
+    age (the duration parser feeds.yaml's values go through) before `now`, else a date or time (UTC
+    unless it names its zone). A ValueError for people, naming it as `spell(value)` does (`--since 2h`,
+    `since=2h`), with examples spelled alike."""
+    try:
+        return iso(now - timedelta(seconds=parse_duration(value))) or ""
+    except OverflowError:
+        raise ValueError(f"{spell(value)}: too long ago; give e.g. {spell('2w')}") from None
+    except ValueError:
+        parsed = parse_datetime(value, ISO)
+    if parsed is None:
+        raise ValueError(
+            f"{spell(repr(value))}: give an ISO 8601 date or time, e.g. {spell('2025-06-01')} or "
+            f"{spell('2025-06-01T09:30:00Z')}, or an age before now, e.g. {spell('2h')} or {spell('7d')}"
+        )
+    return iso(parsed) or ""
+
+
 def where_clause(conditions: Sequence[str], joined: str = "WHERE") -> str:
     """Conditions as the clause a query appends: `joined` (WHERE, or AND after one) and each of them."""
     return f"{joined} {' AND '.join(conditions)}" if conditions else ""
@@ -191,5 +212,9 @@ def _bind(name: str, values: Sequence[str], sql: Dialect, params: dict[str, Any]
 
 
 def _host(source: str) -> str:
-    """A filter's source as the records write one: the host alone, lower case, without www. (cnbc.com)."""
-    return source_of(source if "://" in source else f"https://{source}") or source
+    """A filter's source as the records write one: the host alone, lower case, without www. (cnbc.com);
+    one that is no host (a site's name, or "[" as a URL could not hold it) as it is."""
+    try:
+        return source_of(source if "://" in source else f"https://{source}") or source
+    except ValueError:
+        return source
