@@ -57,10 +57,14 @@ class ArticleFilter:
     sources: tuple[str, ...] = ()  # each a publisher's host (cnbc.com, or a URL on it) or site name (CNBC)
     tags: tuple[str, ...] = ()  # the feed's tags, as feeds.yaml gives them
     story: str | None = None  # a story's whole id
+    words: str | None = None  # every word of it in the title or text, as `search` finds them
 
     def __post_init__(self) -> None:
         if self.by not in FILTER_TIMES:
             raise ValueError(f"by: {self.by!r} is not one of {', '.join(FILTER_TIMES)}")
+
+
+Place = tuple[str, str]  # a record's place in a newest-first read: its time (as since and until see it), id
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def answers(self, timeout: float = 2.0) -> bool:
         """Whether the database answers a read on a connection of its own (any thread may ask)."""
+
+    @abc.abstractmethod
+    def reopen(self) -> Store:
+        """Another store on this database (not migrated again), on a connection another thread may use."""
 
     # -- feeds --------------------------------------------------------------------------------
 
@@ -300,6 +308,19 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def stories(self, where: ArticleFilter = ArticleFilter()) -> Iterator[Story]:
         """The stories `where` selects (every one by default), most recently updated last."""
+
+    @abc.abstractmethod
+    def newest_articles(
+        self, where: ArticleFilter, limit: int, after: Place | None = None
+    ) -> list[tuple[Article, Place]]:
+        """Up to `limit` articles `where` selects, newest first by the time its since and until see, then by
+        id (descending), each with its place; with `after`, those after that place (the next page)."""
+
+    @abc.abstractmethod
+    def newest_stories(
+        self, where: ArticleFilter, limit: int, after: Place | None = None
+    ) -> list[tuple[Story, Place]]:
+        """As newest_articles, the stories `where` selects by their last update."""
 
     # -- the outbox: events for webhooks --------------------------------------------------------
 

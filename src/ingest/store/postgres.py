@@ -28,12 +28,13 @@ from ingest.store.base import (
 from ingest.store.pg_events import PostgresEvents, emit
 from ingest.store.pg_fleet import STORING_LOCK, PostgresFleet
 from ingest.store.pg_health import PostgresHealth
+from ingest.store.pg_read import PostgresRead
 from ingest.store.pg_schema import migrate, migrated
 from ingest.store.pg_session import CONNECT_TIMEOUT_S, open_connection
 from ingest.store.records import (
     ARTICLE_COLUMNS,
     FEED_COLUMNS,
-    Dialect,
+    POSTGRES,
     article_conditions,
     article_of,
     article_row,
@@ -62,8 +63,7 @@ _STORIES = f"""SELECT s.*, ARRAY(SELECT a.id FROM articles a WHERE a.story_id = 
                AS article_ids FROM stories s"""
 # Rows per query when a caller walks a whole table (articles, fingerprints).
 _PAGE = 1000
-# How a filter's conditions are written here: psycopg's named parameters, a JSON list's items as rows.
-_SQL = Dialect(mark="%({})s".format, each="json_array_elements_text({}) AS item(value)")
+_SQL = POSTGRES  # how a filter's conditions are written here (psycopg's parameters, JSON items, tsvector)
 
 
 def _insert_fingerprint(conn: psycopg.Connection[Any], row: FingerprintRow) -> None:
@@ -98,7 +98,7 @@ def _pages(fetch: Callable[[int], list[dict[str, Any]]]) -> Iterator[dict[str, A
         after = rows[-1]["seq"]
 
 
-class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, Store, scheme="postgresql"):
+class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, PostgresRead, Store, scheme="postgresql"):
     """One session with a PostgreSQL database (postgresql:// or postgres:// URLs, as libpq reads them)."""
 
     @classmethod

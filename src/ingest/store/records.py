@@ -11,7 +11,7 @@ from typing import Any
 
 from ingest.config import parse_duration
 from ingest.model import Article, FeedState, Story
-from ingest.store.base import FEED_KEYS, FILTER_TIMES, ArticleFilter
+from ingest.store.base import FEED_KEYS, FILTER_TIMES, ArticleFilter, Place
 from ingest.text.dates import ISO, iso, parse_datetime
 from ingest.text.urls import source_of
 
@@ -119,14 +119,34 @@ def query_words(query: str) -> list[str]:
     return re.findall(r"\w+", query)
 
 
+def fts5_query(words: Sequence[str]) -> str:
+    """Words as an FTS5 query that every one of them must match: each quoted, so none is FTS5 syntax."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Dialect:
     """What a backend's SQL for a filter differs in: how a bound parameter is written (`mark` of its
-    name: ":since", "%(since)s"), and `each` the set of a JSON list column's items as rows of `value`
-    ("json_each({})", "json_array_elements_text({}) AS item(value)")."""
+    name: ":since", "%(since)s"), `each` the set of a JSON list column's items as rows of `value`
+    ("json_each({})", "json_array_elements_text({}) AS item(value)"), and `match` the condition that an
+    article ({t}) holds every word of a search, bound at {q} as `words` writes them."""
 
     mark: Callable[[str], str]
     each: str
+    match: str
+    words: Callable[[Sequence[str]], str]
+
+
+# Each backend's: SQLite's FTS5 index (articles_fts), PostgreSQL's tsvector column (search), both with
+# words as written (no stemming: the articles are in many languages).
+SQLITE = Dialect(
+    mark=":{}".format, each="json_each({})", words=fts5_query,
+    match="{t}.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH {q})",
+)  # fmt: skip
+POSTGRES = Dialect(
+    mark="%({})s".format, each="json_array_elements_text({}) AS item(value)", words=" ".join,
+    match="{t}.search @@ plainto_tsquery('simple', {q})",
+)  # fmt: skip
 
 
 def article_conditions(
@@ -150,6 +170,11 @@ def article_conditions(
         conditions.append(f"EXISTS (SELECT 1 FROM {items} WHERE value IN ({marks}))")
     if where.story is not None:
         conditions.append(f"{table}.story_id = {_bind('story', [where.story], sql, params)}")
+    if where.words is not None:
+        words = query_words(where.words)
+        # No word to look for: nothing holds it, as `search` finds nothing.
+        mark = _bind("words", [sql.words(words)], sql, params) if words else None
+        conditions.append(sql.match.format(t=table, q=mark) if mark else "1 = 0")
     return conditions, params
 
 
@@ -169,6 +194,42 @@ def story_conditions(
         members = f"SELECT 1 FROM articles member WHERE member.story_id = {table}.id"
         conditions.append(f"EXISTS ({members} {where_clause(inner, 'AND')})")
     return conditions, params | inner_params
+
+
+def articles_page(where: ArticleFilter, limit: int, after: Place | None, sql: Dialect) -> tuple[str, dict]:
+    """The query of a page of articles newest first (see Store.newest_articles), and its parameters: rows of
+    ARTICLE_COLUMNS and their `place` time."""
+    time = FILTER_TIMES[where.by].format(t="articles")
+    conditions, params = article_conditions(where, sql)
+    keyset, tail = _newest_first(time, "articles.id", after, limit, sql, params)
+    select = f"SELECT {', '.join(ARTICLE_COLUMNS)}, {time} AS place FROM articles"
+    return f"{select} {where_clause(conditions + keyset)} {tail}", params
+
+
+def stories_page(where: ArticleFilter, limit: int, after: Place | None, sql: Dialect) -> tuple[str, dict]:
+    """The query of a page of stories newest first (see Store.newest_stories), and its parameters: rows of
+    the stories table, their `place` time their updated_at."""
+    conditions, params = story_conditions(where, sql)
+    keyset, tail = _newest_first("stories.updated_at", "stories.id", after, limit, sql, params)
+    return f"SELECT *, updated_at AS place FROM stories {where_clause(conditions + keyset)} {tail}", params
+
+
+def place_of(row: Mapping[str, Any]) -> Place:
+    """A row's place in a newest-first read: the `place` time a page query selects, and its id."""
+    return row["place"], row["id"]
+
+
+def _newest_first(
+    time: str, ident: str, after: Place | None, limit: int, sql: Dialect, params: dict[str, Any]
+) -> tuple[list[str], str]:
+    """A keyset page on (`time`, `ident`) descending: the condition that starts it after `after`, and
+    the ORDER BY and LIMIT that end the query (their parameters added to `params`)."""
+    conditions = []
+    if after is not None:
+        marks = _bind("after", after, sql, params)
+        conditions.append(f"({time}, {ident}) < ({marks})")
+    params["limit"] = limit
+    return conditions, f"ORDER BY {time} DESC, {ident} DESC LIMIT {sql.mark('limit')}"
 
 
 def time_bound(value: str, now: datetime, spell: Callable[[str], str]) -> str:

@@ -25,7 +25,7 @@ from ingest.store.migrations import migrations
 from ingest.store.records import (
     ARTICLE_COLUMNS,
     FEED_COLUMNS,
-    Dialect,
+    SQLITE,
     article_conditions,
     article_of,
     article_row,
@@ -42,6 +42,7 @@ from ingest.store.sqlite_errors import BUSY_TIMEOUT_S, explained, writes
 from ingest.store.sqlite_events import SQLiteEvents, emit
 from ingest.store.sqlite_fleet import SQLiteFleet
 from ingest.store.sqlite_health import SQLiteHealth
+from ingest.store.sqlite_read import SQLiteRead
 from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
@@ -50,8 +51,7 @@ if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only
 
 # Articles in the order a story lists them: by publication, the undated by when they were fetched.
 _BY_DATE = "coalesce(published, fetched_at), rowid"
-# How a filter's conditions are written here: named parameters, and a JSON list's items by json_each.
-_SQL = Dialect(mark=":{}".format, each="json_each({})")
+_SQL = SQLITE  # how a filter's conditions are written here (named parameters, json_each, FTS5)
 
 
 def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
@@ -61,7 +61,7 @@ def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
     )
 
 
-class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, Store):
+class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, Store):
     """One connection to a SQLite file; WAL lets other processes read while the daemon writes."""
 
     def __init__(self, db: Database, path: Path) -> None:
