@@ -126,13 +126,16 @@ def test_export_stories_matches_what_show_prints(built: dict) -> None:
     ]
 
 
-def test_show_article_prints_the_clean_record(built: dict) -> None:
-    article = built["articles"][0]
+@pytest.mark.parametrize("authored", [False, True], ids=["no-author", "author"])
+def test_show_article_prints_the_clean_record(built: dict, authored: bool) -> None:
+    # Which page is stored first depends on the fetches' timing: pick one with, or without, a byline.
+    article = next(a for a in built["articles"] if bool(a["author"]) == authored)
     lines = _show(built, "article", article["id"])
     assert lines[0] == article["title"]
     assert lines[2] == "Date: " + "-".join(reversed(article["published"][:10].split("-")))
     assert lines[3] == f"Source: {article['source']}"
-    assert lines[4:6] == [f"URL: {article['url']}", ""]  # no author: the test pages name none
+    byline = [f"Author: {article['author']}"] if authored else []
+    assert lines[4 : 6 + len(byline)] == [*byline, f"URL: {article['url']}", ""]
     assert "\n".join(lines).endswith(article["text"].strip())
     assert "All rights reserved" not in "\n".join(lines)
 
