@@ -77,6 +77,7 @@ _TOP_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "shutdown_grace": _field(_duration(0.0)),
     "lease": _field(_duration(1.0)),
     "listen": _field(parse_listen),
+    "api_token_env": _field(_env_name),
     "workers": _field(_int(1)),
 }
 _TOP_KEYS = {"database", "defaults", "feeds", "summarizer", "webhooks", *_TOP_FIELDS}

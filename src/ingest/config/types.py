@@ -103,6 +103,9 @@ class Config:
     shutdown_grace: float = defaults.SHUTDOWN_GRACE
     lease: float = defaults.LEASE  # how long a daemon sharing the database holds a claim unrenewed
     workers: int | None = None  # extraction worker processes; None: defaults.workers(), the usable cores
-    listen: tuple[str, int] | None = None  # where /healthz and /metrics are served, if anywhere
+    listen: tuple[str, int] | None = None  # where /healthz, /metrics, the read API and feeds are served
+    # The environment variable holding the bearer token /api/* and /feeds/* ask for (none: no token, which
+    # only a loopback `listen` may do).
+    api_token_env: str | None = None
     summarizer: SummarizerConfig | None = None
     webhooks: tuple[WebhookConfig, ...] = ()
