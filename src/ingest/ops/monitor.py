@@ -1,9 +1,10 @@
-"""The optional HTTP listener: /healthz for supervisors and /metrics for Prometheus."""
+"""The optional HTTP listener: /healthz for supervisors and /metrics for Prometheus, and beside them the
+applications it is given (the read API: ops/api.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -15,9 +16,14 @@ HEALTH_TIMEOUT_S = 2.0
 
 
 async def start_monitor(
-    host: str, port: int, metrics: Metrics, database_ok: Callable[[], bool]
+    host: str,
+    port: int,
+    metrics: Metrics,
+    database_ok: Callable[[], bool],
+    mounted: Mapping[str, web.Application] | None = None,
 ) -> web.AppRunner:
-    """Serve the two endpoints on host:port from this event loop; stop with `runner.cleanup()`."""
+    """Serve the two endpoints on host:port from this event loop, and each of `mounted` under its prefix;
+    stop with `runner.cleanup()`."""
 
     async def healthz(request: web.Request) -> web.Response:
         # Answering at all shows the loop runs; the query runs in a thread so a locked
@@ -34,6 +40,8 @@ async def start_monitor(
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
+    for prefix, mounted_app in (mounted or {}).items():
+        app.add_subapp(prefix, mounted_app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

@@ -14,6 +14,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ingest.config import Config, ConfigError, FeedConfig, load_config, require_feeds
+from ingest.ops.api import api_token, read_api
 from ingest.ops.metrics import Metrics
 from ingest.ops.monitor import start_monitor
 from ingest.ops.notify import Notifier
@@ -29,7 +30,7 @@ log = structlog.get_logger("ingest.run.daemon")
 # Settings a reload cannot change under a running process; they wait for a restart.
 RESTART_ONLY = (
     "database", "max_connections", "max_per_host", "user_agent", "min_host_gap", "listen", "summarizer",
-    "workers", "webhooks",
+    "workers", "webhooks", "api_token_env",
 )
 # Feeds due at start-up are spread out rather than polled at once: half a second per due feed,
 # at most a minute, and at most a tenth of the feed's interval.
@@ -63,6 +64,7 @@ class Daemon:
             loop.add_signal_handler(signum, self.stop)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         secrets = secrets_of(self._config.webhooks, str(self._config.path))  # a missing one stops us here
+        token = api_token(self._config)  # so does a missing token, or none on a public address
         register_feeds(self._store, self._config, self._feeds.values())
         start_webhooks(self._store, self._config.webhooks)
         async with services(self._config, self._store, self._metrics) as svc:
@@ -70,7 +72,8 @@ class Daemon:
             monitor = None
             if self._config.listen:
                 host, port = self._config.listen
-                monitor = await start_monitor(host, port, self._metrics, self._store.answers)
+                api = read_api(self._store, lambda: self._config.feeds, token)
+                monitor = await start_monitor(host, port, self._metrics, self._store.answers, api)
             self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
             self._scheduler.start()
             now = datetime.now(UTC)
