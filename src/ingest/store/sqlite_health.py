@@ -15,6 +15,7 @@ from ingest.store.records import (
     article_of,
     failed_page_of,
     feed_of,
+    fts5_query,
     query_words,
 )
 from ingest.store.sqlite_errors import writes
@@ -53,8 +54,7 @@ class SQLiteHealth:
             f"""SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', {SNIPPET_WORDS}) AS snippet
                 FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
                 WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?""",
-            # Each word quoted: every word must occur, and nothing in them is FTS5 syntax.
-            [" ".join('"' + word.replace('"', '""') + '"' for word in words), limit],
+            [fts5_query(words), limit],
         )
         return [(article_of(row), row["snippet"]) for row in rows]
 
