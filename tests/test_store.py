@@ -22,7 +22,16 @@ from ingest.normalize import build_article, entry_key, iso
 from ingest.run.retry import MAX_ENTRY_ATTEMPTS
 from ingest.run.services import load_deduper
 from ingest.store import AmbiguousId, ArticleFilter, Store, StoreError
-from ingest.store.migrations import m001_initial, m002_feed_gone
+from ingest.store.migrations import (
+    m001_initial,
+    m002_feed_gone,
+    m003_stories,
+    m004_story_records,
+    m005_fleet,
+    m006_keywords,
+    m007_feed_settings,
+    m008_events,
+)
 from ingest.store.sqlite import BUSY_TIMEOUT_S
 
 Sql = Callable[..., list[dict[str, Any]]]
@@ -437,7 +446,7 @@ async def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures:
         names = [m["name"] for m in store.db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
         assert names == [
             "m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet", "m006_keywords",
-            "m007_feed_settings", "m008_events",
+            "m007_feed_settings", "m008_events", "m009_links_and_views",
         ]
         assert store.feed_state(FEED).name == "example"
         # The migration is SQL only; the first run places what it finds, with the deduper of its day.
@@ -494,6 +503,118 @@ def test_a_refused_article_leaves_no_story_merge_behind(store: Store, sql: Sql) 
 
     assert [r.story_id for r in store.articles()] == ["s1", "s2"]
     assert {s["id"] for s in sql("SELECT id FROM stories")} == {"s1", "s2"}
+
+
+# ---------------------------------------------------------------- m009 / p005: the story key and the views
+
+
+def test_views_answer_the_common_questions(store: Store, sql: Sql, backend: str) -> None:
+    store.sync_feeds([(FEED, "example"), ("https://quiet.example/feed", "quiet")])
+    late = dataclasses.replace(article("https://example.com/late", fetched_at=T0), story_id="s1")
+    late.published = "2025-06-24T10:00:00Z"
+    early = dataclasses.replace(article("https://example.com/early", fetched_at=T0), story_id="s1")
+    early.published = "2025-06-24T08:00:00Z"
+    alone = dataclasses.replace(article("https://example.com/alone", fetched_at=T0 + timedelta(hours=1)),
+                                story_id="s2", title="Ferry delayed")  # fmt: skip
+    assert all(store.add_article(a, None) for a in (late, early, alone))
+    store.record_entry_failure("https://example.com/x", feed=FEED, url=None, reason="HTTP 500",
+                               permanent=False, at=T0)  # fmt: skip
+
+    rows = sql("SELECT story_id, article_id, title, source, published, url FROM story_articles")
+    order = [(r["story_id"], r["article_id"]) for r in rows]
+    assert order == [("s2", alone.id), ("s1", early.id), ("s1", late.id)]  # latest story first
+    assert rows[0] == {"story_id": "s2", "article_id": alone.id, "title": "Ferry delayed",
+                       "source": alone.source, "published": None, "url": alone.url}  # fmt: skip
+    feeds = sql("SELECT * FROM feed_health")
+    health = {r["url"]: (r["name"], r["articles"], r["pages_failed"]) for r in feeds}
+    assert health == {FEED: ("example", 3, 1), "https://quiet.example/feed": ("quiet", 0, 0)}
+
+    # The story key, as a tool reading the catalogue sees it.
+    if backend == "sqlite":
+        listed = sql("SELECT * FROM pragma_foreign_key_list('articles')")
+        keys = {(k["from"], k["table"], k["to"]) for k in listed}
+    else:
+        keys = {
+            (k["column_name"], k["foreign_table"], k["foreign_column"])
+            for k in sql(
+                """SELECT kcu.column_name, ccu.table_name AS foreign_table, ccu.column_name AS foreign_column
+                   FROM information_schema.table_constraints tc
+                   JOIN information_schema.key_column_usage kcu USING (constraint_name)
+                   JOIN information_schema.constraint_column_usage ccu USING (constraint_name)
+                   WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_name = 'articles'"""
+            )
+        }
+    assert keys == {("story_id", "stories", "id"), ("duplicate_of", "articles", "id")}
+
+
+def test_the_store_refuses_an_article_in_a_story_that_has_no_row(lite: Store) -> None:
+    assert lite.add_article(dataclasses.replace(article("https://example.com/a"), story_id="s1"), None)
+    with pytest.raises(sqlite3.IntegrityError), lite.db.atomic():  # checked at commit
+        lite.db.execute("UPDATE articles SET story_id = 'nowhere'")
+    assert [a.story_id for a in lite.articles()] == ["s1"]
+
+
+def _m008_database(path: Path) -> None:
+    """A database as the daemon left it before m009: stories placed, a page searchable, a rowid gap."""
+    old = Migrations("ingest")
+    for step in (m001_initial, m002_feed_gone, m003_stories, m004_story_records, m005_fleet, m006_keywords,
+                 m007_feed_settings, m008_events):  # fmt: skip
+        old()(step)
+    db = Database(sqlite3.connect(path))
+    old.apply(db)
+    db.execute("INSERT INTO feeds (url, name) VALUES (?, ?)", [FEED, "example"])
+    texts = ["The harbour bridge reopens.", "Gone soon.", "A ferry is delayed by fog.", "Lost story."]
+    for n, text in enumerate(texts):
+        a = article(f"https://example.com/{n}", text=text, title=f"T{n}")
+        a = dataclasses.replace(a, story_id=f"s{n}")
+        record = dataclasses.asdict(a) | {"tags": json.dumps(a.tags), "keywords": json.dumps(a.keywords)}
+        db.execute(
+            f"INSERT INTO articles ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        )
+        if n != 3:  # s3 never got its row
+            db.execute("INSERT INTO stories (id, first_seen, updated_at, articles) VALUES (?, ?, ?, 1)",
+                       [f"s{n}", iso(T0), iso(T0)])  # fmt: skip
+    db.execute("DELETE FROM articles WHERE url = 'https://example.com/1'")  # rowids 1, 3, 4 remain
+    db.conn.commit()
+    db.close()
+
+
+def test_m009_upgrades_an_m008_database_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "ingest.db"
+    _m008_database(path)
+    before = sqlite3.connect(path)
+    rows = before.execute("SELECT rowid, * FROM articles ORDER BY rowid").fetchall()
+    before.close()
+
+    store = Store.open(path)
+    try:
+        after = store.db.execute("SELECT rowid, * FROM articles ORDER BY rowid").fetchall()
+        assert [r[0] for r in after] == [1, 3, 4]
+        lost = [c.name for c in store.db["articles"].columns].index("story_id") + 1
+        assert after[:2] == rows[:2]  # every column, every rowid
+        assert after[2][lost] is None  # its story had no row: it is placed again at start
+        assert after[2][:lost] + after[2][lost + 1 :] == rows[2][:lost] + rows[2][lost + 1 :]
+        assert [a.url for a in store.articles()] == [f"https://example.com/{n}" for n in (0, 2, 3)]
+        assert [a.url for a, _ in store.search("ferry", 5)] == ["https://example.com/2"]
+        assert {i.name for i in store.db["articles"].indexes if not i.name.startswith("sqlite_")} == {
+            "articles_guid", "articles_entry_url", "articles_content_hash", "articles_fetched_at",
+            "articles_published", "articles_story_id", "articles_duplicate_of"}  # fmt: skip
+
+        # The index still follows every change, through the triggers made anew.
+        later = dataclasses.replace(article("https://example.com/9", text="Fog lifts over the ferry."),
+                                    story_id="s9")  # fmt: skip
+        assert store.add_article(later, None)
+        store.db.execute("UPDATE articles SET title = 'Harbour news' WHERE url = 'https://example.com/0'")
+        store.db.execute("DELETE FROM articles WHERE url = 'https://example.com/3'")
+        store.db.conn.commit()
+        store.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+        assert sorted(a.url for a, _ in store.search("ferry", 5)) == [
+            "https://example.com/2", "https://example.com/9"]  # fmt: skip
+        assert [a.url for a, _ in store.search("harbour news", 5)] == ["https://example.com/0"]
+        assert not store.search("lost", 5)
+    finally:
+        store.close()
 
 
 # ---------------------------------------------------------------- the rest of the interface, both backends

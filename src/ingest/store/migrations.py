@@ -213,3 +213,93 @@ def m008_events(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m009_links_and_views(db: Database) -> None:
+    # For tools that browse the file (Datasette): an article's story as a foreign key, and views for the
+    # common questions. SQLite adds a foreign key only by rebuilding the table.
+    #
+    # The store turns `PRAGMA foreign_keys` on, so a declared key is an enforced one. story_id's is
+    # DEFERRABLE INITIALLY DEFERRED: the write paths set an article's story before they write the story's
+    # row, in the same transaction, and a merge relabels the articles before it deletes the story they
+    # left. `feed` gets no key: articles are stored for feeds that have no row (a feed is written by
+    # sync_feeds, which a store's caller need not have run), and add_article reads an integrity error as
+    # "already stored", so an enforced key would drop articles without a word. Views join on it instead.
+    #
+    # The rebuild keeps each row's rowid, which articles_fts (an external-content index by rowid) and the
+    # stored order rely on, and it must run with foreign keys off (as the store migrates, before turning
+    # them on): with them on, dropping the old table would check, and fail, fingerprints' references.
+    if db.execute("PRAGMA foreign_keys").fetchone()[0]:
+        raise RuntimeError("m009 rebuilds articles and must run with PRAGMA foreign_keys off")
+    # Its indexes and triggers (articles_fts's) go with the old table and are made again as they were,
+    # with any an operator added; articles_fts itself is untouched: the same rowids, the same text.
+    kept = [
+        sql
+        for (sql,) in db.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'articles' AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL ORDER BY type, rowid"
+        ).fetchall()
+    ]
+    db.executescript(
+        """
+        CREATE TABLE articles_new (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL UNIQUE,
+            entry_url TEXT,
+            guid TEXT,
+            feed TEXT NOT NULL,
+            source TEXT NOT NULL,
+            site_name TEXT,
+            title TEXT,
+            description TEXT,
+            author TEXT,
+            published TEXT,
+            fetched_at TEXT NOT NULL,
+            language TEXT,
+            text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            image_url TEXT,
+            image_caption TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            content_hash TEXT NOT NULL,
+            duplicate_of TEXT REFERENCES articles(id),
+            story_id TEXT REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED,
+            keywords TEXT NOT NULL DEFAULT '[]'
+        );
+        INSERT INTO articles_new (rowid, id, url, canonical_url, entry_url, guid, feed, source, site_name,
+            title, description, author, published, fetched_at, language, text, word_count, image_url,
+            image_caption, tags, content_hash, duplicate_of, story_id, keywords)
+        SELECT rowid, id, url, canonical_url, entry_url, guid, feed, source, site_name,
+            title, description, author, published, fetched_at, language, text, word_count, image_url,
+            image_caption, tags, content_hash, duplicate_of,
+            -- A story that has no row (none should) is forgotten: the article is placed again at start.
+            CASE WHEN story_id IN (SELECT id FROM stories) THEN story_id END, keywords
+        FROM articles;
+        """
+    )
+    db.execute("DROP TABLE articles")
+    db.execute("ALTER TABLE articles_new RENAME TO articles")
+    for statement in kept:
+        db.execute(statement)
+    db.executescript(
+        """
+        -- Each story with its articles, the latest story first, its articles in the order it lists them.
+        CREATE VIEW story_articles AS
+        SELECT s.id AS story_id, s.title AS story_title, a.id AS article_id, a.title, a.source,
+               a.published, a.url
+        FROM stories s JOIN articles a ON a.story_id = s.id
+        ORDER BY s.updated_at DESC, s.id, coalesce(a.published, a.fetched_at), a.rowid;
+        -- Each feed the database knows, with what `ingest feeds` shows of it. Its state (ok, failing,
+        -- gone, removed, new) is not here: it depends on feeds.yaml, which the database does not hold.
+        CREATE VIEW feed_health AS
+        SELECT f.url, f.name, f.title, f.last_polled, f.last_success, f.last_status, f.last_error,
+               f.failures, f.next_poll, f.gone_since, coalesce(a.n, 0) AS articles,
+               coalesce(e.n, 0) AS pages_failed
+        FROM feeds f
+        LEFT JOIN (SELECT feed, count(*) AS n FROM articles GROUP BY feed) a ON a.feed = f.url
+        LEFT JOIN (SELECT feed, count(*) AS n FROM entry_failures GROUP BY feed) e ON e.feed = f.url
+        ORDER BY f.url;
+        """
+    )

@@ -168,6 +168,30 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "p005_links_and_views",
+        # As SQLite's m009, for the reasons given there: an article's story as a foreign key, checked at
+        # commit; none on `feed`; and the views for the common questions.
+        """
+        UPDATE articles SET story_id = NULL
+        WHERE story_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = articles.story_id);
+        ALTER TABLE articles ADD CONSTRAINT articles_story_id_fkey FOREIGN KEY (story_id)
+            REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED;
+        CREATE VIEW story_articles AS
+        SELECT s.id AS story_id, s.title AS story_title, a.id AS article_id, a.title, a.source,
+               a.published, a.url
+        FROM stories s JOIN articles a ON a.story_id = s.id
+        ORDER BY s.updated_at DESC, s.id, coalesce(a.published, a.fetched_at), a.seq;
+        CREATE VIEW feed_health AS
+        SELECT f.url, f.name, f.title, f.last_polled, f.last_success, f.last_status, f.last_error,
+               f.failures, f.next_poll, f.gone_since, coalesce(a.n, 0) AS articles,
+               coalesce(e.n, 0) AS pages_failed
+        FROM feeds f
+        LEFT JOIN (SELECT feed, count(*) AS n FROM articles GROUP BY feed) a ON a.feed = f.url
+        LEFT JOIN (SELECT feed, count(*) AS n FROM entry_failures GROUP BY feed) e ON e.feed = f.url
+        ORDER BY f.url;
+        """,
+    ),
 )
 
 
