@@ -191,7 +191,8 @@ def test_articles_since_filters_by_fetched_at(store: Store) -> None:
         )
     everything = [row.canonical_url for row in store.articles()]
     assert everything == [f"https://example.com/{i}" for i in range(4)]  # in stored order
-    since = [r.canonical_url for r in store.articles(ArticleFilter(since="2025-06-24T14:00:00Z", by="fetched"))]
+    after_two = ArticleFilter(since="2025-06-24T14:00:00Z", by="fetched")
+    since = [r.canonical_url for r in store.articles(after_two)]
     assert since == ["https://example.com/2", "https://example.com/3"]
     assert list(store.articles(ArticleFilter(since="2025-06-25T00:00:00Z", by="fetched"))) == []
 
@@ -788,3 +789,27 @@ def test_search_finds_every_word_with_a_snippet_best_first(store: Store) -> None
     assert store.search('rates "unchanged', 10)[0][0].url == "https://example.com/rates"  # quotes are words
     assert store.search("harbour rates", 10) == []  # every word must occur
     assert store.search("!!!", 10) == [] and len(store.search("harbour", 1)) == 1
+
+
+def test_a_transaction_that_reads_first_holds_the_write_lock_from_its_start(lite: Store) -> None:
+    from ingest.store.sqlite_errors import writing
+
+    lite.sync_feeds([(FEED, "Example")])
+    other = sqlite3.connect(lite.path, timeout=0.1)  # type: ignore[attr-defined]
+    db = lite.db  # type: ignore[attr-defined]
+    try:
+        # Deferred, as db.atomic() begins: a commit elsewhere after our read makes our write fail at once.
+        with pytest.raises(sqlite3.OperationalError, match="locked"), db.atomic():
+            list(db.query("SELECT name FROM feeds"))
+            other.execute("UPDATE feeds SET name = 'Elsewhere'")
+            other.commit()
+            db.execute("UPDATE feeds SET name = 'Ours'")
+        # BEGIN IMMEDIATE: the other writer waits for us instead.
+        with writing(db):
+            list(db.query("SELECT name FROM feeds"))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("UPDATE feeds SET name = 'Elsewhere again'")
+            db.execute("UPDATE feeds SET name = 'Ours'")
+        assert lite.feed_state(FEED).name == "Ours"
+    finally:
+        other.close()

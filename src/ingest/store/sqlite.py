@@ -38,7 +38,7 @@ from ingest.store.records import (
     story_row,
     where_clause,
 )
-from ingest.store.sqlite_errors import BUSY_TIMEOUT_S, explained, writes
+from ingest.store.sqlite_errors import BUSY_TIMEOUT_S, explained, writes, writing
 from ingest.store.sqlite_events import SQLiteEvents, emit
 from ingest.store.sqlite_fleet import SQLiteFleet
 from ingest.store.sqlite_health import SQLiteHealth
@@ -110,7 +110,7 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, Store):
 
     @writes
     def update_settings(self, settings: dict[str, str]) -> list[SettingsChange]:
-        with self.db.atomic():
+        with writing(self.db):
             recorded = {row["url"]: row["settings"] for row in self.db.query(FAILING_FEEDS_SETTINGS)}
             changes = [
                 SettingsChange(url, recorded[url] or "", self.clear_failures([url])[0])
@@ -359,7 +359,7 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, Store):
     def save_story(self, story: Story, members: int) -> None:
         row = story_row(story)
         assignments = ", ".join(f"{name} = :{name}" for name in row if name not in ("id", "first_seen", "updated_at"))
-        with self.db.atomic():
+        with writing(self.db):
             before = next(self.db.query("SELECT * FROM stories WHERE id = ?", [story.id]), None)
             # first_seen and updated_at are the store's own bookkeeping, kept by add_article and merges.
             self.db.execute(

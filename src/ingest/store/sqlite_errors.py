@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+
+from sqlite_utils import Database
 
 from ingest.store.base import StoreError
 
@@ -46,3 +49,21 @@ def explained(exc: sqlite3.Error) -> str:
     name = getattr(exc, "sqlite_errorname", "")
     hint = next((text for prefix, text in _WRITE_HINTS if name.startswith(prefix)), None)
     return f"{exc} ({hint})" if hint else str(exc)
+
+
+@contextmanager
+def writing(db: Database) -> Iterator[None]:
+    """A transaction that reads before it writes, holding the write lock from its start (BEGIN
+    IMMEDIATE). A deferred one that read first cannot take the lock once another process has committed
+    since its read: SQLite answers SQLITE_BUSY_SNAPSHOT at once, which no busy timeout waits out."""
+    if db.conn.in_transaction:  # inside the caller's transaction, which holds what it holds
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
