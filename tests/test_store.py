@@ -32,6 +32,7 @@ from ingest.store.migrations import (
     m007_feed_settings,
     m008_events,
 )
+from ingest.store.pg_schema import MIGRATIONS
 from ingest.store.sqlite import BUSY_TIMEOUT_S
 
 Sql = Callable[..., list[dict[str, Any]]]
@@ -614,6 +615,38 @@ def test_m009_upgrades_an_m008_database_in_place(tmp_path: Path) -> None:
             "https://example.com/2", "https://example.com/9"]  # fmt: skip
         assert [a.url for a, _ in store.search("harbour news", 5)] == ["https://example.com/0"]
         assert not store.search("lost", 5)
+    finally:
+        store.close()
+
+
+def test_p005_upgrades_a_p004_database_in_place(postgres_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE ingest_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL "
+                     "DEFAULT now())")  # fmt: skip
+        for name, step in MIGRATIONS[:4]:
+            conn.execute(step)  # type: ignore[arg-type]  (frozen text)
+            conn.execute("INSERT INTO ingest_migrations (name) VALUES (%s)", [name])
+        conn.execute("INSERT INTO stories (id, first_seen, updated_at, articles) VALUES ('s0', 'x', 'x', 1)")
+        for n, story in enumerate(("s0", "s1")):  # s1 never got its row
+            a = article(f"https://example.com/{n}", text=f"The ferry number {n} is late.")
+            record = dataclasses.asdict(a) | {"tags": json.dumps(a.tags), "keywords": json.dumps(a.keywords),
+                                              "story_id": story}  # fmt: skip
+            marks = ", ".join(["%s"] * len(record))
+            insert = f"INSERT INTO articles ({', '.join(record)}) VALUES ({marks})"
+            conn.execute(insert, list(record.values()))  # type: ignore[call-overload]
+
+    store = Store.open(postgres_url)
+    try:
+        assert [(a.url, a.story_id) for a in store.articles()] == [
+            ("https://example.com/0", "s0"), ("https://example.com/1", None)]  # fmt: skip
+        assert len(store.search("ferry", 5)) == 2
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            rows = conn.execute("SELECT story_id, article_id FROM story_articles").fetchall()
+            assert [story for story, _ in rows] == ["s0"]
+            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                conn.execute("UPDATE articles SET story_id = 'nowhere'")
     finally:
         store.close()
 
