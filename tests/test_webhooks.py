@@ -193,10 +193,10 @@ def test_signatures_backoff_and_giving_up() -> None:
     waits = []
     for attempt in range(10):
         at = now + timedelta(minutes=attempt)
-        state = webhook.failed(state, event, "HTTP 500", at, at.isoformat())
+        state = webhook.failed(state, event, "HTTP 500", at)
         waits.append(datetime.fromisoformat(state.next_try) - at)
     assert waits[:3] == [timedelta(seconds=10), timedelta(seconds=20), timedelta(seconds=40)]
     assert max(waits) == timedelta(hours=1) and state.after == 6  # still waiting on event 7
     late = now + timedelta(days=1)
-    gone = webhook.failed(state, event, "HTTP 500", late, late.isoformat())
+    gone = webhook.failed(state, event, "HTTP 500", late)
     assert (gone.after, gone.dropped, gone.attempts, gone.next_try) == (7, 1, 0, None)

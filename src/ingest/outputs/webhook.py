@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from ingest.config import WebhookConfig
 from ingest.model import Article, Event, WebhookState
+from ingest.text.dates import iso_ms
 
 # A failing receiver is tried after 10 s, 20 s, 40 s... at most an hour apart, and an event it has not
 # taken within a day is given up on (counted as dropped), so that one dead receiver never holds the
@@ -72,9 +73,9 @@ def wanted(hook: WebhookConfig, event: Event, articles: Iterable[Article]) -> bo
     )
 
 
-def delivered(state: WebhookState, event: Event, now: str) -> WebhookState:
+def delivered(state: WebhookState, event: Event, now: datetime) -> WebhookState:
     return replace(
-        state, after=event.id, attempts=0, next_try=None, failing_since=None, last_success=now,
+        state, after=event.id, attempts=0, next_try=None, failing_since=None, last_success=iso_ms(now),
         delivered=state.delivered + 1,
     )  # fmt: skip
 
@@ -84,9 +85,9 @@ def skipped(state: WebhookState, event: Event) -> WebhookState:
     return replace(state, after=event.id)
 
 
-def failed(state: WebhookState, event: Event, error: str, now: datetime, iso: str) -> WebhookState:
+def failed(state: WebhookState, event: Event, error: str, now: datetime) -> WebhookState:
     """After a failed delivery of `event`: tried again later, or, a day after its first failure, given up."""
-    since = state.failing_since or iso
+    since = state.failing_since or iso_ms(now)
     if now - datetime.fromisoformat(since) >= GIVE_UP_AFTER:
         return replace(
             state, after=event.id, attempts=0, next_try=None, failing_since=None, last_error=error,
@@ -94,5 +95,5 @@ def failed(state: WebhookState, event: Event, error: str, now: datetime, iso: st
         )  # fmt: skip
     attempts = state.attempts + 1
     wait = min(FIRST_RETRY * 2 ** (attempts - 1), MAX_RETRY)
-    next_try = (now + wait).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    next_try = iso_ms(now + wait)
     return replace(state, attempts=attempts, next_try=next_try, failing_since=since, last_error=error)

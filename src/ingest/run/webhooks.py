@@ -22,6 +22,7 @@ from ingest.outputs import webhook
 from ingest.render import article_record, story_record
 from ingest.run.services import Services
 from ingest.store import Store, StoreError
+from ingest.text.dates import iso_ms
 
 log = structlog.get_logger("ingest.run.webhooks")
 
@@ -58,7 +59,7 @@ async def keep_delivering(
     while not stop.is_set():
         try:
             await deliver_due(svc, hooks, secrets)
-            svc.store.prune_events(_iso(datetime.now(UTC) - KEEP_EVENTS))
+            svc.store.prune_events(iso_ms(datetime.now(UTC) - KEEP_EVENTS))
         except StoreError as exc:  # the database is away: deliveries wait, their place kept
             log.warning("webhooks_waiting", error=str(exc))
         try:
@@ -74,15 +75,17 @@ async def deliver_due(svc: Services, hooks: Sequence[WebhookConfig], secrets: di
         return 0
     states = svc.store.webhook_states()
     starts = [states.get(hook.url) or svc.store.start_webhook(hook.url) for hook in hooks]
-    counts = await asyncio.gather(*(_deliver(svc, h, secrets[h.url], s) for h, s in zip(hooks, starts)))
-    states = svc.store.webhook_states()
-    svc.metrics.webhooks_failing.set(sum(bool(states[h.url].failing_since) for h in hooks))
-    return sum(counts)
+    rounds = await asyncio.gather(*(_deliver(svc, h, secrets[h.url], s) for h, s in zip(hooks, starts)))
+    svc.metrics.webhooks_failing.set(sum(bool(state.failing_since) for _, state in rounds))
+    return sum(sent for sent, _ in rounds)
 
 
-async def _deliver(svc: Services, hook: WebhookConfig, secret: str | None, state: WebhookState) -> int:
-    if state.next_try and state.next_try > _iso(datetime.now(UTC)):
-        return 0
+async def _deliver(
+    svc: Services, hook: WebhookConfig, secret: str | None, state: WebhookState
+) -> tuple[int, WebhookState]:
+    """The deliveries one webhook's round made, and its state after it."""
+    if state.next_try and state.next_try > iso_ms(datetime.now(UTC)):
+        return 0, state
     sent, saved = 0, state
     with structlog.contextvars.bound_contextvars(webhook=hook.url):
         for event in svc.store.events_after(state.after, BATCH):
@@ -93,11 +96,11 @@ async def _deliver(svc: Services, hook: WebhookConfig, secret: str | None, state
             saved = state = await _send(svc, hook, secret, state, event, data)
             svc.store.save_webhook_state(state)
             if state.after != event.id:
-                return sent  # failed: the next events wait for this one
+                return sent, state  # failed: the next events wait for this one
             sent += 1
         if state != saved:
             svc.store.save_webhook_state(state)  # past the events it skipped
-    return sent
+    return sent, state
 
 
 async def _send(
@@ -112,7 +115,7 @@ async def _send(
         error = describe(exc)
         if isinstance(exc, AddressRefused):
             error = f"{exc.url}: {exc.refusal}; set allow_private: true on this webhook to send to it"
-        after = webhook.failed(state, event, error, now, _iso(now))
+        after = webhook.failed(state, event, error, now)
         outcome = "dropped" if after.dropped > state.dropped else "failed"
         svc.metrics.webhook_deliveries.labels(outcome).inc()
         log.warning(f"webhook_{outcome}", id=f"evt_{event.id}", kind=event.kind, error=error,
@@ -120,7 +123,7 @@ async def _send(
         return after
     svc.metrics.webhook_deliveries.labels("delivered").inc()
     log.debug("webhook_delivered", id=f"evt_{event.id}", kind=event.kind)
-    return webhook.delivered(state, event, _iso(now))
+    return webhook.delivered(state, event, now)
 
 
 def _subject(svc: Services, event: Event) -> tuple[dict | None, list[Article]]:
@@ -130,8 +133,4 @@ def _subject(svc: Services, event: Event) -> tuple[dict | None, list[Article]]:
         return (article_record(article), [article]) if article else (None, [])
     story = svc.store.story(event.subject)
     return (story_record(story), svc.store.story_members(story.id)) if story else (None, [])
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -8,8 +8,7 @@ from typing import Any
 
 from ingest.model import Event, WebhookState
 from ingest.store.pg_session import PgSession
-
-_STATE_COLUMNS = tuple(field.name for field in dataclasses.fields(WebhookState))
+from ingest.store.records import WEBHOOK_COLUMNS
 
 
 def emit(conn: Any, kind: str, subject: str, at: str) -> None:
@@ -40,7 +39,7 @@ class PostgresEvents(PgSession):
             return conn.execute("DELETE FROM events WHERE at < %s", [before]).rowcount
 
     def webhook_states(self) -> dict[str, WebhookState]:
-        rows = self._rows(f"SELECT {', '.join(_STATE_COLUMNS)} FROM webhooks ORDER BY url")
+        rows = self._rows(f"SELECT {', '.join(WEBHOOK_COLUMNS)} FROM webhooks ORDER BY url")
         return {row["url"]: WebhookState(**row) for row in rows}
 
     def start_webhook(self, url: str) -> WebhookState:
@@ -52,5 +51,5 @@ class PostgresEvents(PgSession):
         return self.webhook_states()[url]
 
     def save_webhook_state(self, state: WebhookState) -> None:
-        assignments = ", ".join(f"{name} = %({name})s" for name in _STATE_COLUMNS if name != "url")
+        assignments = ", ".join(f"{name} = %({name})s" for name in WEBHOOK_COLUMNS if name != "url")
         self._run(f"UPDATE webhooks SET {assignments} WHERE url = %(url)s", dataclasses.asdict(state))

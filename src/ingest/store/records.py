@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingest.config import parse_duration
-from ingest.model import Article, FeedState, Story
+from ingest.model import Article, FeedState, Story, WebhookState
 from ingest.store.base import FEED_KEYS, FILTER_TIMES, ArticleFilter, Place
-from ingest.text.dates import ISO, iso, parse_datetime
+from ingest.text.dates import ISO, iso, iso_ms, parse_datetime
 from ingest.text.urls import source_of
 
 # The article record's columns, in the order of `Article` (and of every JSON line `export` writes).
 ARTICLE_COLUMNS = tuple(field.name for field in dataclasses.fields(Article))
 FEED_COLUMNS = tuple(field.name for field in dataclasses.fields(FeedState))
+WEBHOOK_COLUMNS = tuple(field.name for field in dataclasses.fields(WebhookState))
 # JSON-encoded columns: the articles table's lists, and the stories table's with what an empty one reads as.
 _ARTICLE_JSON = ("tags", "keywords")
 _STORY_JSON = {"sources": "{}", "key_points": "[]"}
@@ -54,9 +55,7 @@ def moment(value: datetime | int | None) -> str | None:
     second that record times keep), from a backend's timestamp or its microseconds since the epoch."""
     if value is None:
         return None
-    if not isinstance(value, datetime):
-        value = instant(value)
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_ms(value if isinstance(value, datetime) else instant(value))
 
 
 def micros(at: datetime) -> int:
@@ -83,7 +82,7 @@ def story_event(before: dict[str, Any] | None, after: dict[str, Any]) -> str | N
 
 def now_moment() -> str:
     """Now, as the records write an event's time."""
-    return moment(datetime.now(UTC)) or ""
+    return iso_ms(datetime.now(UTC))
 
 
 def story_row(story: Story) -> dict[str, Any]:

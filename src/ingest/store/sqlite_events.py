@@ -9,9 +9,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from ingest.model import Event, WebhookState
+from ingest.store.records import WEBHOOK_COLUMNS
 from ingest.store.sqlite_errors import writes
-
-_STATE_COLUMNS = tuple(field.name for field in dataclasses.fields(WebhookState))
 
 
 def emit(db: Database | Any, kind: str, subject: str, at: str) -> None:
@@ -38,7 +37,7 @@ class SQLiteEvents:
         return self.db.execute("DELETE FROM events WHERE at < ?", [before]).rowcount
 
     def webhook_states(self) -> dict[str, WebhookState]:
-        rows = self.db.query(f"SELECT {', '.join(_STATE_COLUMNS)} FROM webhooks ORDER BY url")
+        rows = self.db.query(f"SELECT {', '.join(WEBHOOK_COLUMNS)} FROM webhooks ORDER BY url")
         return {row["url"]: WebhookState(**row) for row in rows}
 
     @writes
@@ -53,5 +52,5 @@ class SQLiteEvents:
     @writes
     def save_webhook_state(self, state: WebhookState) -> None:
         row = dataclasses.asdict(state)
-        assignments = ", ".join(f"{name} = :{name}" for name in _STATE_COLUMNS if name != "url")
+        assignments = ", ".join(f"{name} = :{name}" for name in WEBHOOK_COLUMNS if name != "url")
         self.db.execute(f"UPDATE webhooks SET {assignments} WHERE url = :url", row)

@@ -155,3 +155,9 @@ def _is_date_only(text: str | None) -> bool:
 def iso(dt: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z, to the second."""
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
+
+
+def iso_ms(dt: datetime) -> str:
+    """ISO 8601 in UTC with a Z, to the millisecond: for times finer than a record's second (leases,
+    events, webhook retries), which still compare as text."""
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
