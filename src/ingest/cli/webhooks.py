@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, config_of, described, stored
+from ingest.text.clean import aligned
 
 if TYPE_CHECKING:
     from ingest.cli.common import Commands
@@ -53,5 +54,4 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 def _table(rows: list[dict]) -> str:
     cells = [[c.upper().replace("_", " ") for c in COLUMNS]]
     cells += [[str(row.get(c) if row.get(c) is not None else "-") for c in COLUMNS] for row in rows]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS) - 1)]
-    return "".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + f"  {line[-1]}\n" for line in cells)
+    return "".join(line + "\n" for line in aligned(cells))

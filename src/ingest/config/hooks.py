@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from yaml.nodes import Node, SequenceNode
 
-from ingest.config.nodes import _SEQ, _check, _Invalid, _mapping, _node_kind, _strings
+from ingest.config.nodes import _SEQ, _field, _Invalid, _mapping, _node_kind, _strings
 from ingest.config.types import WebhookConfig
 from ingest.config.values import _bool, _dedupe_key, _duration, _env_name, _text, _url
 from ingest.model import EVENT_KINDS
@@ -20,13 +20,13 @@ def _event(value: object) -> str:
 
 
 _FIELDS: dict[str, Callable[[Node, str], object]] = {
-    "url": lambda node, key: _check(_url, node, key),
+    "url": _field(_url),
     "events": _strings(_event, "a list of events"),
     "sources": _strings(_text, "a list of sources (site names or hosts)"),
     "tags": _strings(_text, "a list of tags"),
-    "secret_env": lambda node, key: _check(_env_name, node, key),
-    "allow_private": lambda node, key: _check(_bool, node, key),
-    "timeout": lambda node, key: _check(_duration(0.001), node, key),
+    "secret_env": _field(_env_name),
+    "allow_private": _field(_bool),
+    "timeout": _field(_duration(0.001)),
 }
 
 

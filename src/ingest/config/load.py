@@ -19,6 +19,7 @@ from ingest.config.nodes import (
     _SEQ,
     _check,
     _compose,
+    _field,
     _Invalid,
     _mapping,
     _node_kind,
@@ -42,10 +43,6 @@ from ingest.config.values import (
 )
 
 _tags = _strings(_text, "a list of strings")
-
-
-def _field(parse: Callable[[object], object]) -> Callable[[Node, str], object]:
-    return lambda node, key: _check(parse, node, key)
 
 
 _FEED_FIELDS: dict[str, Callable[[Node, str], object]] = {

@@ -92,6 +92,11 @@ def _check(parse: Callable[[object], object], node: Node, key: str) -> object:
         raise _Invalid(node, key, str(e)) from None
 
 
+def _field(parse: Callable[[object], object]) -> Callable[[Node, str], object]:
+    """A setting's reader: `parse` on its scalar node, located at it."""
+    return lambda node, key: _check(parse, node, key)
+
+
 def _mapping(node: Node, key: str, allowed: set[str]) -> dict[str, tuple[Node, Node]]:
     """The (key node, value node) pairs of a mapping whose keys are all known and unique."""
     if not isinstance(node, MappingNode) or node.tag != _MAP:

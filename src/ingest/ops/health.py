@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from ingest.config import FeedConfig
 from ingest.model import FeedState
-from ingest.text.clean import bounded_line
+from ingest.text.clean import aligned, bounded_line
 
 # States, worst first: what an operator looks at before the rest.
 STATES = ("failing", "gone", "removed", "new", "ok")
@@ -93,14 +93,12 @@ def as_table(rows: Sequence[FeedHealth]) -> str:
         )
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(header) - 1)]
     lines = []
-    for n, line in enumerate(cells):
-        padded = "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
-        lines.append(f"{padded}  {line[-1]}")
+    for n, line in enumerate(aligned(cells)):
+        lines.append(line)
         if n:
             lines.append(f"  {rows[n - 1].url}")
-    return "\n".join(text.rstrip() for text in lines) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def as_details(health: FeedHealth, failed: Sequence[tuple[str, str, int, bool]]) -> str:

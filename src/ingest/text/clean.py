@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -28,6 +29,14 @@ def clean_line(value: str | None) -> str | None:
         return None
     line = " ".join(_CONTROL.sub("", _INVISIBLE.sub("", unicodedata.normalize("NFC", value))).split())
     return line or None
+
+
+def aligned(cells: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of cells as lines of a table for a terminal: each column but the last padded to its widest
+    cell, two spaces apart; the last, often long (an error), runs free."""
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]) - 1)]
+    padded = ([*(cell.ljust(width) for cell, width in zip(row, widths)), row[-1]] for row in cells)
+    return ["  ".join(row).rstrip() for row in padded]
 
 
 def bounded_line(text: str, limit: int = 200) -> str:
