@@ -448,7 +448,7 @@ async def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures:
         names = [m["name"] for m in store.db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
         assert names == [
             "m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet", "m006_keywords",
-            "m007_feed_settings", "m008_events", "m009_links_and_views",
+            "m007_feed_settings", "m008_events", "m009_links_and_views", "m010_kept_pages",
         ]
         assert store.feed_state(FEED).name == "example"
         # The migration is SQL only; the first run places what it finds, with the deduper of its day.
@@ -546,7 +546,8 @@ def test_views_answer_the_common_questions(store: Store, sql: Sql, backend: str)
                    WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_name = 'articles'"""
             )
         }
-    assert keys == {("story_id", "stories", "id"), ("duplicate_of", "articles", "id")}
+    assert keys == {
+        ("story_id", "stories", "id"), ("duplicate_of", "articles", "id"), ("feed", "feeds", "url")}  # fmt: skip
 
 
 def test_the_store_refuses_an_article_in_a_story_that_has_no_row(lite: Store) -> None:
@@ -601,7 +602,7 @@ def test_m009_upgrades_an_m008_database_in_place(tmp_path: Path) -> None:
         assert [a.url for a, _ in store.search("ferry", 5)] == ["https://example.com/2"]
         assert {i.name for i in store.db["articles"].indexes if not i.name.startswith("sqlite_")} == {
             "articles_guid", "articles_entry_url", "articles_content_hash", "articles_fetched_at",
-            "articles_published", "articles_story_id", "articles_duplicate_of"}  # fmt: skip
+            "articles_published", "articles_story_id", "articles_duplicate_of", "articles_feed"}  # fmt: skip
 
         # The index still follows every change, through the triggers made anew.
         later = dataclasses.replace(article("https://example.com/9", text="Fog lifts over the ferry."),

@@ -63,6 +63,18 @@ class PageOptions:
     max_elements: int = defaults.MAX_ELEMENTS
 
 
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    """A fetched page as kept for `ingest reextract`: its HTML compressed, and the rest of what made its
+    record (the feed's item gave the record its title, dates and categories too)."""
+
+    url: str | None  # where it was fetched from, after redirects; a fragment's: the entry's link
+    content_type: str | None
+    entry: Entry
+    html: bytes  # zlib-compressed
+    fragment: bool = False  # the feed's own content, not a page
+
+
 @dataclass(slots=True)
 class Article:
     """The stored record of one article (see DESIGN.md, "Records")."""

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from ingest.model import Article, Event, FeedState, Story, WebhookState
+from ingest.model import Article, Event, FeedState, KeptPage, Story, WebhookState
+from ingest.store.filters import DEFAULT_TIME, FEED_KEYS, FILTER_TIMES, ArticleFilter, Place  # noqa: F401
+from ingest.store.kept import KeptPages
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
-    from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
 
@@ -28,43 +29,12 @@ class StoreError(Exception):
     """The database cannot be opened or written; str() names it and says why."""
 
 
+class MissingReference(StoreError):
+    """A write named a record that is not stored (an original, say): a bug or a race, not a duplicate."""
+
+
 class AmbiguousId(LookupError):
     """An id prefix that matches more than one record."""
-
-
-# The article times a filter's since and until may apply to, each as the SQL both backends compare ({t}:
-# the articles table's name). The first, the default, is its publication, or for an article without a
-# published date its fetch, so that no article escapes a time filter; coalesce() covers no index, but a
-# filtered read walks the table in stored order anyway.
-FILTER_TIMES = {"published": "coalesce({t}.published, {t}.fetched_at)", "fetched": "{t}.fetched_at"}
-DEFAULT_TIME = next(iter(FILTER_TIMES))
-# The feeds columns a filter's feed may equal: the URL, the name feeds.yaml gives, the feed's own title.
-FEED_KEYS = ("url", "name", "title")
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleFilter:
-    """Which records a read wants; every condition given must hold, a list is met by any of its values.
-
-    Times are ISO 8601 UTC text, as the records hold them: `since` is included, `until` is not. For
-    stories, `since` and `until` apply to their updated time, `story` to their id, and the rest to their
-    articles (a story with at least one article that meets them all)."""
-
-    since: str | None = None
-    until: str | None = None
-    by: str = DEFAULT_TIME  # which of FILTER_TIMES since and until apply to
-    feeds: tuple[str, ...] = ()  # each a feed's URL, its name in feeds.yaml, or its own title (FEED_KEYS)
-    sources: tuple[str, ...] = ()  # each a publisher's host (cnbc.com, or a URL on it) or site name (CNBC)
-    tags: tuple[str, ...] = ()  # the feed's tags, as feeds.yaml gives them
-    story: str | None = None  # a story's whole id
-    words: str | None = None  # every word of it in the title or text, as `search` finds them
-
-    def __post_init__(self) -> None:
-        if self.by not in FILTER_TIMES:
-            raise ValueError(f"by: {self.by!r} is not one of {', '.join(FILTER_TIMES)}")
-
-
-Place = tuple[str, str]  # a record's place in a newest-first read: its time (as since and until see it), id
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,19 +82,7 @@ def shown(location: Path | str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-def placed_stories(placements: Iterable[tuple[Article, Placement]]) -> set[str]:
-    """The stories a batch of placements leaves articles in: each one's story, and the survivors of its
-    merges, less the stories merged away. Their bookkeeping is recounted once the batch is written."""
-    placed: set[str] = set()
-    for _, placement in placements:
-        for gone, keep in placement.merges:
-            placed.discard(gone)
-            placed.add(keep)
-        placed.add(placement.story_id)
-    return placed
-
-
-class Store(abc.ABC):
+class Store(KeptPages, abc.ABC):
     """One connection to the database; the daemon's writes and the commands' reads go through here."""
 
     # Backends by the scheme of the locations they open ("" for a file path); each registers itself
@@ -246,9 +204,11 @@ class Store(abc.ABC):
         *,
         fingerprint: FingerprintRow | None = None,
         merges: Iterable[tuple[str, str]] = (),
+        page: KeptPage | None = None,
     ) -> bool:
-        """Store one article in its own transaction, with its fingerprint, its story's bookkeeping and the
-        story merges it caused (absorbed, surviving); False if its canonical URL is already stored."""
+        """Store one article in its own transaction, with its fingerprint, its story's bookkeeping, the
+        story merges it caused (absorbed, surviving) and its kept page; False if its canonical URL is
+        already stored, MissingReference if its original is not."""
 
     @abc.abstractmethod
     def has_article(self, article_id: str) -> bool: ...
@@ -281,10 +241,6 @@ class Store(abc.ABC):
         """Articles with no story yet, in order of publication: those of a database from before stories.
         With `stored_order`, in the order they were stored: those other daemons stored for the fleet's
         assigner, the list a prefix of that order (no article stored earlier becomes visible later)."""
-
-    @abc.abstractmethod
-    def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:
-        """Write the original and story decided for articles stored without them, in one transaction."""
 
     @abc.abstractmethod
     def stale_stories(self) -> list[str]:

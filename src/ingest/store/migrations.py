@@ -303,3 +303,86 @@ def m009_links_and_views(db: Database) -> None:
         ORDER BY f.url;
         """
     )
+
+
+@migrations()
+def m010_kept_pages(db: Database) -> None:
+    # The fetched pages, kept compressed for `ingest reextract`; a counter the daemons watch to know that
+    # another process changed placements (reextract, and the story overrides) and their in-memory index
+    # is out of date; and articles.feed as a foreign key to feeds, which m009 left out: every write of an
+    # article now makes its feed's row first, so the key cannot drop one.
+    if db.execute("PRAGMA foreign_keys").fetchone()[0]:
+        raise RuntimeError("m010 rebuilds articles and must run with PRAGMA foreign_keys off")
+    kept = [
+        sql
+        for (sql,) in db.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'articles' AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL ORDER BY type, rowid"
+        ).fetchall()
+    ]
+    views = [
+        (name, sql)
+        for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
+    ]
+    for name, _ in views:  # a view naming articles would stop the rename below; made again after it
+        db.execute(f'DROP VIEW "{name}"')
+    db.executescript(
+        """
+        INSERT OR IGNORE INTO feeds (url, name) SELECT DISTINCT feed, feed FROM articles;
+        CREATE TABLE articles_new (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL UNIQUE,
+            entry_url TEXT,
+            guid TEXT,
+            feed TEXT NOT NULL REFERENCES feeds(url),
+            source TEXT NOT NULL,
+            site_name TEXT,
+            title TEXT,
+            description TEXT,
+            author TEXT,
+            published TEXT,
+            fetched_at TEXT NOT NULL,
+            language TEXT,
+            text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            image_url TEXT,
+            image_caption TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            content_hash TEXT NOT NULL,
+            duplicate_of TEXT REFERENCES articles(id),
+            story_id TEXT REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED,
+            keywords TEXT NOT NULL DEFAULT '[]'
+        );
+        INSERT INTO articles_new (rowid, id, url, canonical_url, entry_url, guid, feed, source, site_name,
+            title, description, author, published, fetched_at, language, text, word_count, image_url,
+            image_caption, tags, content_hash, duplicate_of, story_id, keywords)
+        SELECT rowid, id, url, canonical_url, entry_url, guid, feed, source, site_name,
+            title, description, author, published, fetched_at, language, text, word_count, image_url,
+            image_caption, tags, content_hash, duplicate_of, story_id, keywords
+        FROM articles;
+        """
+    )
+    db.execute("DROP TABLE articles")
+    db.execute("ALTER TABLE articles_new RENAME TO articles")
+    for statement in kept:
+        db.execute(statement)
+    for _, sql in views:
+        db.execute(sql)
+    db.executescript(
+        """
+        CREATE INDEX articles_feed ON articles (feed);
+        CREATE TABLE pages (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            url TEXT,
+            content_type TEXT,
+            entry TEXT NOT NULL,
+            html BLOB NOT NULL,
+            fragment INTEGER NOT NULL DEFAULT 0,
+            kept_at TEXT NOT NULL
+        );
+        CREATE INDEX pages_kept_at ON pages (kept_at);
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO counters (name, value) VALUES ('placements', 0);
+        """
+    )

@@ -192,6 +192,27 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ORDER BY f.url;
         """,
     ),
+    (
+        "p006_kept_pages",
+        # As SQLite's m010: the kept pages, the placements counter, and articles.feed as a foreign key.
+        """
+        INSERT INTO feeds (url, name) SELECT DISTINCT feed, feed FROM articles ON CONFLICT DO NOTHING;
+        ALTER TABLE articles ADD CONSTRAINT articles_feed_fkey FOREIGN KEY (feed) REFERENCES feeds(url);
+        CREATE INDEX articles_feed ON articles (feed);
+        CREATE TABLE pages (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            url TEXT,
+            content_type TEXT,
+            entry TEXT NOT NULL,
+            html BYTEA NOT NULL,
+            fragment BOOLEAN NOT NULL DEFAULT false,
+            kept_at TEXT COLLATE "C" NOT NULL
+        );
+        CREATE INDEX pages_kept_at ON pages (kept_at);
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+        INSERT INTO counters (name, value) VALUES ('placements', 0);
+        """,
+    ),
 )
 
 

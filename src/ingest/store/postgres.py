@@ -14,20 +14,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.model import Article, FeedState, Story
+from ingest.model import Article, FeedState, KeptPage, Story
 from ingest.store.base import (
     FAILING_FEEDS_SETTINGS,
     AmbiguousId,
     ArticleFilter,
+    MissingReference,
     SettingsChange,
     Store,
     StoreError,
-    placed_stories,
     settings_changes,
 )
 from ingest.store.pg_events import PostgresEvents, emit
 from ingest.store.pg_fleet import STORING_LOCK, PostgresFleet
 from ingest.store.pg_health import PostgresHealth
+from ingest.store.pg_placing import PostgresPlacing, feed_row, insert_fingerprint, keep_page, merge_stories
 from ingest.store.pg_read import PostgresRead
 from ingest.store.pg_schema import migrate, migrated
 from ingest.store.pg_session import CONNECT_TIMEOUT_S, open_connection
@@ -50,9 +51,7 @@ from ingest.store.records import (
 from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
-    import psycopg
 
-    from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
 # Articles in the order a story lists them: by publication, the undated by when they were fetched.
@@ -64,26 +63,6 @@ _STORIES = f"""SELECT s.*, ARRAY(SELECT a.id FROM articles a WHERE a.story_id = 
 # Rows per query when a caller walks a whole table (articles, fingerprints).
 _PAGE = 1000
 _SQL = POSTGRES  # how a filter's conditions are written here (psycopg's parameters, JSON items, tsvector)
-
-
-def _insert_fingerprint(conn: psycopg.Connection[Any], row: FingerprintRow) -> None:
-    conn.execute(
-        "INSERT INTO fingerprints (article_id, signature, shingles, duplicate_of) VALUES (%s, %s, %s, %s)",
-        [row.article_id, row.signature, row.shingles, row.duplicate_of],
-    )
-
-
-def _merge_stories(conn: psycopg.Connection[Any], gone: str, keep: str) -> None:
-    """Relabel the absorbed story's articles and fold its bookkeeping into the surviving story."""
-    conn.execute("UPDATE articles SET story_id = %s WHERE story_id = %s", [keep, gone])
-    conn.execute(
-        """WITH gone AS (DELETE FROM stories WHERE id = %(gone)s RETURNING first_seen, updated_at, articles)
-           UPDATE stories SET first_seen = least(first_seen, (SELECT first_seen FROM gone)),
-               updated_at = greatest(updated_at, (SELECT updated_at FROM gone)),
-               articles = articles + coalesce((SELECT articles FROM gone), 0), stale = true
-           WHERE id = %(keep)s""",
-        {"gone": gone, "keep": keep},
-    )
 
 
 def _pages(fetch: Callable[[int], list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
@@ -98,7 +77,9 @@ def _pages(fetch: Callable[[int], list[dict[str, Any]]]) -> Iterator[dict[str, A
         after = rows[-1]["seq"]
 
 
-class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, PostgresRead, Store, scheme="postgresql"):
+class PostgresStore(
+    PostgresFleet, PostgresHealth, PostgresEvents, PostgresRead, PostgresPlacing, Store, scheme="postgresql"
+):
     """One session with a PostgreSQL database (postgresql:// or postgres:// URLs, as libpq reads them)."""
 
     @classmethod
@@ -216,6 +197,7 @@ class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, PostgresRead,
         *,
         fingerprint: FingerprintRow | None = None,
         merges: Iterable[tuple[str, str]] = (),
+        page: KeptPage | None = None,
     ) -> bool:
         import psycopg
 
@@ -225,6 +207,7 @@ class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, PostgresRead,
         try:
             with self._session(atomic=True) as conn:
                 conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", [STORING_LOCK])  # see unplaced_articles
+                feed_row(conn, article)
                 # ON CONFLICT rather than an error: two daemons storing one page is expected, and a
                 # unique violation would be an ERROR line in the server's log every time.
                 stored = conn.execute(
@@ -238,10 +221,12 @@ class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, PostgresRead,
                         "DELETE FROM entry_failures WHERE key = ANY(%s::text[])",
                         [[key for key in (article.guid, entry_url) if key]],
                     )
+                if page is not None:
+                    keep_page(conn, article.id, page, article.fetched_at)
                 if fingerprint is not None:
-                    _insert_fingerprint(conn, fingerprint)
+                    insert_fingerprint(conn, fingerprint)
                 for gone, keep in merges:
-                    _merge_stories(conn, gone, keep)
+                    merge_stories(conn, gone, keep)
                 if article.story_id:
                     conn.execute(
                         """INSERT INTO stories (id, first_seen, updated_at, articles) VALUES (%(id)s, %(at)s, %(at)s, 1)
@@ -250,8 +235,8 @@ class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, PostgresRead,
                         {"id": article.story_id, "at": article.fetched_at},
                     )
                     emit(conn, "article.new", article.id, now_moment())
-        except psycopg.IntegrityError:  # an original (duplicate_of) that is not stored, as SQLite refuses
-            return False
+        except psycopg.errors.ForeignKeyViolation as exc:  # not "already stored": see MissingReference
+            raise MissingReference(f"{self.location}: article {article.id} ({article.url}): {exc}") from None
         return True
 
     def has_article(self, article_id: str) -> bool:
@@ -301,30 +286,6 @@ class PostgresStore(PostgresFleet, PostgresHealth, PostgresEvents, PostgresRead,
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [STORING_LOCK])
             rows = conn.execute(f"{_ARTICLES} WHERE story_id IS NULL ORDER BY seq").fetchall()
         return [article_of(row) for row in rows]
-
-    def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:
-        placements = list(placements)
-        with self._session(atomic=True) as conn:
-            for article, placement in placements:
-                conn.execute(
-                    "UPDATE articles SET duplicate_of = %s, story_id = %s WHERE id = %s",
-                    [placement.duplicate_of, placement.story_id, article.id],
-                )
-                if placement.fingerprint:
-                    _insert_fingerprint(conn, placement.fingerprint)
-                for gone, keep in placement.merges:
-                    _merge_stories(conn, gone, keep)
-                if placement.story_id:
-                    emit(conn, "article.new", article.id, now_moment())
-            for story_id in placed_stories(placements):
-                conn.execute(
-                    """INSERT INTO stories (id, first_seen, updated_at, articles)
-                       SELECT story_id, min(fetched_at), max(fetched_at), count(*) FROM articles
-                       WHERE story_id = %(id)s GROUP BY story_id
-                       ON CONFLICT (id) DO UPDATE SET first_seen = excluded.first_seen,
-                           updated_at = excluded.updated_at, articles = excluded.articles, stale = true""",
-                    {"id": story_id},
-                )
 
     def record_entry_failure(
         self, key: str, *, feed: str, url: str | None, reason: str, permanent: bool, at: datetime

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from ingest.model import Article, FeedState, Story
+from ingest.model import Article, FeedState, KeptPage, Story
 from ingest.store.base import (
     FAILING_FEEDS_SETTINGS,
     AmbiguousId,
     ArticleFilter,
+    MissingReference,
     SettingsChange,
     Store,
     StoreError,
-    placed_stories,
     settings_changes,
 )
 from ingest.store.migrations import migrations
@@ -42,11 +42,11 @@ from ingest.store.sqlite_errors import BUSY_TIMEOUT_S, explained, writes, writin
 from ingest.store.sqlite_events import SQLiteEvents, emit
 from ingest.store.sqlite_fleet import SQLiteFleet
 from ingest.store.sqlite_health import SQLiteHealth
+from ingest.store.sqlite_placing import SQLitePlacing, feed_row, insert_fingerprint, keep_page, merge_stories
 from ingest.store.sqlite_read import SQLiteRead
 from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
-    from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
 # Articles in the order a story lists them: by publication, the undated by when they were fetched.
@@ -54,14 +54,7 @@ _BY_DATE = "coalesce(published, fetched_at), rowid"
 _SQL = SQLITE  # how a filter's conditions are written here (named parameters, json_each, FTS5)
 
 
-def _insert_fingerprint(db: Database, row: FingerprintRow) -> None:
-    db.execute(
-        "INSERT INTO fingerprints (article_id, signature, shingles, duplicate_of) VALUES (?, ?, ?, ?)",
-        [row.article_id, row.signature, row.shingles, row.duplicate_of],
-    )
-
-
-class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, Store):
+class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, SQLitePlacing, Store):
     """One connection to a SQLite file; WAL lets other processes read while the daemon writes."""
 
     def __init__(self, db: Database, path: Path) -> None:
@@ -205,12 +198,14 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, Store):
         *,
         fingerprint: FingerprintRow | None = None,
         merges: Iterable[tuple[str, str]] = (),
+        page: KeptPage | None = None,
     ) -> bool:
         record = article_row(article, entry_url)
         columns = ", ".join(record)
         marks = ", ".join("?" * len(record))
         try:
             with self.db.atomic():
+                feed_row(self.db, article)
                 self.db.execute(
                     f"INSERT INTO articles ({columns}) VALUES ({marks})", list(record.values())
                 )
@@ -218,10 +213,12 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, Store):
                     self.db.execute(
                         "DELETE FROM entry_failures WHERE key IN (?, ?)", [article.guid, entry_url]
                     )
+                if page is not None:
+                    keep_page(self.db, article.id, page, article.fetched_at)
                 if fingerprint is not None:
-                    _insert_fingerprint(self.db, fingerprint)
+                    insert_fingerprint(self.db, fingerprint)
                 for gone, keep in merges:
-                    self._merge_stories(gone, keep)
+                    merge_stories(self.db, gone, keep)
                 if article.story_id:
                     self.db.execute(
                         """INSERT INTO stories (id, first_seen, updated_at, articles) VALUES (?, ?, ?, 1)
@@ -230,25 +227,11 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, Store):
                         [article.story_id, article.fetched_at, article.fetched_at],
                     )
                     emit(self.db, "article.new", article.id, now_moment())
-        except sqlite3.IntegrityError:
+        except sqlite3.IntegrityError as exc:
+            if "FOREIGN KEY" in str(exc):  # not "already stored": a reference to what is not stored
+                raise MissingReference(f"{self.path}: article {article.id} ({article.url}): {exc}") from None
             return False
         return True
-
-    def _merge_stories(self, gone: str, keep: str) -> None:
-        """Relabel the absorbed story's articles and fold its bookkeeping into the surviving story."""
-        self.db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [keep, gone])
-        self.db.execute(
-            """UPDATE stories SET
-                   first_seen = min(first_seen, coalesce((SELECT first_seen FROM stories WHERE id = :gone),
-                                                         first_seen)),
-                   updated_at = max(updated_at, coalesce((SELECT updated_at FROM stories WHERE id = :gone),
-                                                         updated_at)),
-                   articles = articles + coalesce((SELECT articles FROM stories WHERE id = :gone), 0),
-                   stale = 1
-               WHERE id = :keep""",
-            {"gone": gone, "keep": keep},
-        )
-        self.db.execute("DELETE FROM stories WHERE id = ?", [gone])
 
     def has_article(self, article_id: str) -> bool:
         return next(self.db.query("SELECT 1 FROM articles WHERE id = ?", [article_id]), None) is not None
@@ -288,31 +271,6 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, Store):
 
     def unplaced_articles(self, *, stored_order: bool = False) -> list[Article]:
         return self._articles(f"WHERE story_id IS NULL ORDER BY {'rowid' if stored_order else _BY_DATE}")
-
-    @writes
-    def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:
-        placements = list(placements)
-        with self.db.atomic():
-            for article, placement in placements:
-                self.db.execute(
-                    "UPDATE articles SET duplicate_of = ?, story_id = ? WHERE id = ?",
-                    [placement.duplicate_of, placement.story_id, article.id],
-                )
-                if placement.fingerprint:
-                    _insert_fingerprint(self.db, placement.fingerprint)
-                for gone, keep in placement.merges:
-                    self._merge_stories(gone, keep)
-                if placement.story_id:
-                    emit(self.db, "article.new", article.id, now_moment())
-            for story_id in placed_stories(placements):
-                self.db.execute(
-                    """INSERT INTO stories (id, first_seen, updated_at, articles)
-                       SELECT story_id, min(fetched_at), max(fetched_at), count(*) FROM articles
-                       WHERE story_id = :id GROUP BY story_id
-                       ON CONFLICT(id) DO UPDATE SET first_seen = excluded.first_seen,
-                           updated_at = excluded.updated_at, articles = excluded.articles, stale = 1""",
-                    {"id": story_id},
-                )
 
     @writes
     def record_entry_failure(
