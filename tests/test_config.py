@@ -144,6 +144,17 @@ def test_daemon_settings(tmp_path: Path) -> None:
     assert (defaults.min_host_gap, defaults.shutdown_grace, defaults.listen) == (1.0, 20.0, None)
 
 
+@pytest.mark.parametrize(("written", "seconds"), [("true", math.inf), ("false", 0.0), ("2w", 14 * 86400.0)])
+def test_keep_html_is_a_duration_or_for_ever_or_never(tmp_path: Path, written: str, seconds: float) -> None:
+    assert load_config(write(tmp_path, f"keep_html: {written}\nfeeds: []\n")).keep_html == seconds
+    assert load_config(write(tmp_path, "feeds: []\n")).keep_html == 30 * 86400.0
+
+
+@pytest.mark.parametrize("value", ["yes please", "5m", "400d"])
+def test_bad_keep_html(tmp_path: Path, value: str) -> None:
+    error(write(tmp_path, f"keep_html: {value}\nfeeds: []\n"), 1, "keep_html", "how long to keep pages")
+
+
 @pytest.mark.parametrize("value", ["9108", "127.0.0.1:", "127.0.0.1:99999", ":9108", "[::1]"])
 def test_bad_listen_address(tmp_path: Path, value: str) -> None:
     error(write(tmp_path, f"listen: '{value}'\nfeeds: []\n"), 1, "listen", "host:port")

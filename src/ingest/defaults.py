@@ -30,6 +30,10 @@ SHUTDOWN_GRACE = 20.0  # seconds in-flight work may take to finish on SIGTERM
 USER_AGENT = f"ingest/{__version__} (news ingestion daemon)"
 SUMMARIZER_TIMEOUT = 60.0  # one request to the summarising model, the answer included
 WEBHOOK_TIMEOUT = 10.0  # one delivery to a webhook's receiver, its answer included
+# Fetched pages are kept, compressed, this many seconds, so `ingest reextract` can apply changed rules to
+# last month's articles: about 33 MiB per 1,000 articles (bench/kept_pages.py), so a month's worth, not all
+# of them. feeds.yaml's `keep_html`: true keeps them for ever (inf), false keeps none (0).
+KEEP_HTML = 30 * 86400.0
 # Pages fetched and waiting for a worker, per worker: enough that a worker never waits for a fetch, few
 # enough that memory does not grow with the size of an import.
 PAGES_PER_WORKER = 3

@@ -38,6 +38,7 @@ from ingest.config.values import (
     _text,
     _url,
     parse_database,
+    parse_keep,
     parse_listen,
     parse_selector,
 )
@@ -76,6 +77,7 @@ _TOP_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "listen": _field(parse_listen),
     "api_token_env": _field(_env_name),
     "workers": _field(_int(1)),
+    "keep_html": _field(parse_keep),
 }
 _TOP_KEYS = {"database", "defaults", "feeds", "summarizer", "webhooks", *_TOP_FIELDS}
 

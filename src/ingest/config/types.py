@@ -108,4 +108,5 @@ class Config:
     # only a loopback `listen` may do).
     api_token_env: str | None = None
     summarizer: SummarizerConfig | None = None
+    keep_html: float = defaults.KEEP_HTML  # seconds a fetched page is kept for `reextract`; 0: not kept
     webhooks: tuple[WebhookConfig, ...] = ()

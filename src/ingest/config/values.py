@@ -197,6 +197,16 @@ def _duration(minimum: float) -> Callable[[object], float]:
     return parse
 
 
+def parse_keep(value: object) -> float:
+    """`keep_html`: true (for ever), false (not at all) or how long, as the seconds pages are kept."""
+    if isinstance(value, bool):
+        return math.inf if value else 0.0
+    try:
+        return _duration(3600.0)(value)
+    except ValueError as exc:
+        raise ValueError(f"expected true, false or how long to keep pages (30d, 1w): {exc}") from None
+
+
 def _size(value: object) -> int:
     size = parse_size(value)
     if size < 1:

@@ -22,7 +22,7 @@ from ingest.ops.workers import WorkerError
 from ingest.run.jobs import ArticleJob, Built, build_article_job
 from ingest.run.retry import MAX_ENTRY_ATTEMPTS, MISSING_STATUSES, entry_failure_is_permanent
 from ingest.run.services import Services, fetch_policy
-from ingest.store import StoreError
+from ingest.store import MissingReference, StoreError
 from ingest.text.urls import canonical_url
 
 log = structlog.get_logger("ingest.run.articles")
@@ -104,7 +104,11 @@ async def _store_entry(svc: Services, feed: FeedConfig, entry: Entry, link: str 
             return _failed(svc, feed, entry, link, exc, fetched_at)
         finally:
             slot.release()
-        return await _store(svc, built, link)
+        try:
+            return await _store(svc, built, link)
+        except MissingReference as exc:  # its original is not stored: the index knows more than the database
+            svc.deduper.forget()  # rebuilt from the database for the next article, and this one tried again
+            return _failed(svc, feed, entry, link, exc, fetched_at)
 
 
 class PageSlot:
@@ -128,7 +132,10 @@ async def _job(
     svc: Services, feed: FeedConfig, entry: Entry, fetched_at: datetime, slot: PageSlot
 ) -> ArticleJob:
     """The worker's job for an entry: its page, fetched, or the feed's own content."""
-    job = partial(ArticleJob, entry=entry, feed_url=feed.url, feed_tags=feed.tags, fetched_at=fetched_at)
+    job = partial(
+        ArticleJob,
+        entry=entry, feed_url=feed.url, feed_tags=feed.tags, fetched_at=fetched_at, keep=svc.keep_html,
+    )  # fmt: skip
     if feed.full_text and entry.link:
         policy = fetch_policy(feed)
         if feed.robots and svc.robots is not None:
@@ -169,7 +176,7 @@ async def _store(svc: Services, built: Built, link: str | None) -> Outcome:
     placed = deduper.place(article, svc.store.same_text(article.content_hash), built.sketch)
     article.duplicate_of, article.story_id = placed.duplicate_of, placed.story_id
     if not svc.store.add_article(
-        article, entry_url=link, fingerprint=placed.fingerprint, merges=placed.merges
+        article, entry_url=link, fingerprint=placed.fingerprint, merges=placed.merges, page=built.page
     ):
         log.info("article_duplicate", canonical_url=article.canonical_url)
         return Outcome.DUPLICATE
@@ -181,7 +188,7 @@ def _store_unplaced(svc: Services, built: Built, link: str | None) -> Outcome:
     """In a fleet, an article is stored as it is, and the one daemon that places articles (fleet.py)
     gives it its original and story, in order, so no story splits because two daemons saw its articles.
     The unique keys say whether it is stored already: nothing is placed here that a check must precede."""
-    if not svc.store.add_article(built.article, entry_url=link):
+    if not svc.store.add_article(built.article, entry_url=link, page=built.page):
         log.info("article_duplicate", canonical_url=built.article.canonical_url)
         return Outcome.DUPLICATE
     return _stored(svc, built)

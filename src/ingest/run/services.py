@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
@@ -25,6 +26,7 @@ from ingest.run.fleet import Fleet
 from ingest.run.tally import Tally
 from ingest.store import Store
 from ingest.stories.summarizer import Summarizer
+from ingest.text.dates import iso
 from ingest.text.language import check_room
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ class Services:
     tally: Tally = field(default_factory=Tally)  # what this run has done so far, for a progress display
     # Each site's robots.txt, asked before an article's page; None (a Services built by hand) asks none.
     robots: Robots | None = None
+    keep_html: bool = False  # keep each fetched page, compressed, for `ingest reextract`
 
     def __post_init__(self) -> None:
         if self.fleet is None:
@@ -65,6 +68,7 @@ class DeduperLoader:
         self._store = store
         self._deduper = deduper
         self._lock = asyncio.Lock()
+        self._counter: int | None = None  # the store's placements counter when the deduper was loaded
 
     @property
     def loaded(self) -> bool:
@@ -75,10 +79,16 @@ class DeduperLoader:
         self._deduper = None
 
     async def __call__(self) -> Deduper:
+        counter = self._store.placements_counter()
+        if self._deduper is not None and self._counter not in (None, counter):
+            # Another process (`ingest reextract`) placed stored articles again: this index is out of date.
+            log.info("deduper_outdated", placements_counter=counter)
+            self._deduper = None
         if self._deduper is None:
             async with self._lock:
                 if self._deduper is None:
                     self._deduper = await load_deduper(self._store)
+        self._counter = counter
         return self._deduper
 
 
@@ -113,6 +123,7 @@ async def services(
         yield Services(
             store, fetcher, pool, deduper, pages, metrics,
             summarizer=summarizer, fleet=fleet, tally=tally or Tally(), robots=Robots(fetcher),
+            keep_html=config.keep_html > 0,
         )  # fmt: skip
 
 
@@ -187,7 +198,18 @@ def register_feeds(store: Store, config: Config, feeds: Iterable[FeedConfig]) ->
             settings=settings_changed(change.before, settings[change.url]),
             pages=change.pages,
         )
+    forget_old_pages(store, config)
     return [change.url for change in changes]
+
+
+def forget_old_pages(store: Store, config: Config) -> int:
+    """Forget the kept pages older than `keep_html` says (every one, if pages are not kept)."""
+    if math.isinf(config.keep_html):
+        return 0
+    forgotten = store.prune_pages(iso(datetime.now(UTC) - timedelta(seconds=config.keep_html)))
+    if forgotten:
+        log.info("pages_forgotten", pages=forgotten, keep_html=config.keep_html)
+    return forgotten
 
 
 def feed_hosts(feeds: Iterable[FeedConfig]) -> set[str]:
