@@ -9,7 +9,7 @@ import pytest
 
 from conftest import run_ingest
 
-COMMANDS = ["", "feeds", "retry", "search", "export", "show", "extract", "webhooks"]
+COMMANDS = ["", "feeds", "retry", "search", "export", "show", "extract", "reextract", "webhooks"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

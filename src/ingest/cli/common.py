@@ -74,12 +74,19 @@ def log_to(args: argparse.Namespace, stream: TextIO) -> None:
 
 
 @contextmanager
-def stored(args: argparse.Namespace, config: Config | None = None) -> Iterator[Store]:
-    """The existing database, for commands that read it; a missing one is a failure, not created."""
+def stored(
+    args: argparse.Namespace, config: Config | None = None, *, upgrade: bool = False
+) -> Iterator[Store]:
+    """The existing database, for commands that read it; a missing one is a failure, not created. With
+    `upgrade`, for a command that writes, it is brought to the current schema first."""
     from ingest.store import Store, StoreError
 
+    location = database(args, config)
     try:
-        store = Store.open(database(args, config), create=False)
+        store = Store.open(location, create=False)
+        if upgrade:
+            store.close()
+            store = Store.open(location)
     except StoreError as exc:
         raise Unavailable(str(exc)) from None
     try:

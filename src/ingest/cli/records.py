@@ -56,16 +56,10 @@ def add_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
         exits=((EXIT_OK, "written"), (EXIT_FAILED, "no such story (--story), or the database is missing "
                "or cannot be read"), USAGE_EXIT),
     )  # fmt: skip
-    export.add_argument("--since", metavar="WHEN", help="only records at or after WHEN: a date, time or age")
-    export.add_argument("--until", metavar="WHEN", help="only records before WHEN: a date, time or age")
-    # The store is imported when a command runs, not to build the parser: --by is checked by _filter.
+    add_article_filters(export)
+    # The store is imported when a command runs, not to build the parser: --by is checked by article_filter.
     export.add_argument("--by", metavar="published|fetched",
                         help="the time --since and --until apply to (default: published, else fetched)")
-    export.add_argument("--feed", action="append", default=[], metavar="NAME|URL",
-                        help="only articles of this feed: its name in feeds.yaml, own title, or URL")
-    export.add_argument("--source", action="append", default=[], metavar="SITE",
-                        help="only articles from this site: its host (bbc.co.uk) or site name (BBC News)")
-    export.add_argument("--tag", action="append", default=[], help="only articles of feeds with this tag")
     export.add_argument("--story", metavar="ID", help="only the articles of this story (an id or its start)")
     export.add_argument("--stories", action="store_true", help="stories instead of articles")
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl",
@@ -84,6 +78,17 @@ def add_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     show.add_argument("kind", choices=["story", "article"])
     show.add_argument("id", help="its id, or the start of it")
     show.set_defaults(func=cmd_show)
+
+
+def add_article_filters(parser: argparse.ArgumentParser) -> None:
+    """The filters `article_filter` reads, for every command that selects stored articles."""
+    parser.add_argument("--since", metavar="WHEN", help="only records at or after WHEN: a date, time or age")
+    parser.add_argument("--until", metavar="WHEN", help="only records before WHEN: a date, time or age")
+    parser.add_argument("--feed", action="append", default=[], metavar="NAME|URL",
+                        help="only articles of this feed: its name in feeds.yaml, own title, or URL")
+    parser.add_argument("--source", action="append", default=[], metavar="SITE",
+                        help="only articles from this site: its host (bbc.co.uk) or site name (BBC News)")
+    parser.add_argument("--tag", action="append", default=[], help="only articles of feeds with this tag")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -106,9 +111,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ingest.render import article_json, story_json
     from ingest.stories.record import current_story
 
-    where = _filter(args)
+    where = article_filter(args)
     with stored(args) as store:
-        where = _resolved(where, args, store)
+        where = resolved_filter(where, args, store)
         if where is None:
             return EXIT_FAILED
         if args.stories:
@@ -152,7 +157,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _filter(args: argparse.Namespace) -> ArticleFilter:
+def article_filter(args: argparse.Namespace) -> ArticleFilter:
     """The export's filters as the store reads them, the times checked before the database is opened."""
     from ingest.store.base import DEFAULT_TIME, FILTER_TIMES, ArticleFilter
 
@@ -171,7 +176,7 @@ def _filter(args: argparse.Namespace) -> ArticleFilter:
     )  # fmt: skip
 
 
-def _resolved(where: ArticleFilter, args: argparse.Namespace, store: Store) -> ArticleFilter | None:
+def resolved_filter(where: ArticleFilter, args: argparse.Namespace, store: Store) -> ArticleFilter | None:
     """The filter with --story's whole id, once --feed is known to name a feed; None (and a message) if
     there is no such story, as `show` says."""
     from ingest.store import AmbiguousId
