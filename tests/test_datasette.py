@@ -133,7 +133,7 @@ def test_the_metadata_sets_facets_order_and_hides_the_bookkeeping(datasette: str
 
     database = _get(datasette, "/ingest.json")
     hidden = {t["name"] for t in database["tables"] if t["hidden"]}
-    assert {"_sqlite_migrations", "entry_claims", "hosts", "articles_fts", "articles_fts_data"} <= hidden
+    assert {"_sqlite_migrations", "entry_claims", "hosts", "articles_fts", "articles_fts_data", "pages"} <= hidden
     assert not hidden & {"articles", "stories", "feeds"}
     assert {v["name"] for v in database["views"]} >= {"story_articles", "feed_health"}
 
