@@ -444,8 +444,10 @@ def test_oversized_pages_and_slow_extractions_are_skipped_with_their_reason(
     site: LocalSite, fixtures: Path, tmp_path: Path
 ) -> None:
     big = site.add("/big.html", page_html(fixtures, "readability-bbc-1"))  # ~100 KB
-    # 20,000 paragraphs take trafilatura over a second here; the feed itself parses in milliseconds.
-    paragraphs = "".join(f"<p>Paragraph {i} of a very long article about nothing.</p>" for i in range(20000))
+    # 45,000 paragraphs (under max_elements) take trafilatura over ten seconds here; the feed itself parses in
+    # milliseconds, even on a loaded machine (a 200 ms limit once timed out its parse there).
+    sentence = "of a very long article about nothing in particular, written to be slow to read."
+    paragraphs = "".join(f"<p>Paragraph {i} {sentence}</p>" for i in range(45000))
     slow = site.add("/slow.html", f"<html><body><article>{paragraphs}</article></body></html>")
     site.add("/big.xml", _rss([("big", big)]), "application/rss+xml")
     site.add("/slow.xml", _rss([("slow", slow)]), "application/rss+xml")
@@ -453,7 +455,7 @@ def test_oversized_pages_and_slow_extractions_are_skipped_with_their_reason(
     config.write_text(
         f"{NO_GAP}feeds:\n"
         f"  - url: {site.url('/big.xml')}\n    name: big\n    max_bytes: 20KB\n"
-        f"  - url: {site.url('/slow.xml')}\n    name: slow\n    parse_timeout: 200ms\n"
+        f"  - url: {site.url('/slow.xml')}\n    name: slow\n    parse_timeout: 1s\n"
     )
 
     done = run_ingest("--once", "--config", str(config), cwd=tmp_path)
