@@ -21,8 +21,8 @@ missed: a Daily Mail copy of the Erie AP story (exact containment 0.77) and a tr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 
 from ingest.dedupe.fingerprint import NUM_PERM, Signature, from_bytes, jaccard, signature_of, to_bytes
 from ingest.dedupe.shingles import Sketch
@@ -60,15 +60,39 @@ class NearDuplicateIndex:
     def add(self, article_id: str, text: str, sketch: Sketch | None = None) -> str | None:
         """Index the text; return the id of the original it copies, or None if it is new. `sketch`, if
         given, is the text's, made elsewhere (in a worker) so that the caller's thread does not pay."""
+        return self.match(article_id, text, sketch)[0]
+
+    def match(
+        self,
+        article_id: str,
+        text: str,
+        sketch: Sketch | None = None,
+        *,
+        mark: bool = True,
+        not_copies_of: Collection[str] = (),
+    ) -> tuple[str | None, float | None]:
+        """`add`, also giving the Jaccard estimate with the indexed text that matched (None if none
+        did, or if the article was indexed before). With `mark` False the article is indexed as an
+        original whatever it copies (its feed opted out of the collapse), yet the match is returned.
+        Originals in `not_copies_of` are never matched (a person cleared that mark)."""
         if article_id in self._rows:
-            return self._rows[article_id].duplicate_of
+            return self._rows[article_id].duplicate_of, None
         sketch = sketch or make_sketch(text)
         if sketch is None or sketch.shingles < MIN_SHINGLES:
-            return None
+            return None, None
         sig = from_bytes(sketch.signature) if sketch.signature else signature_of(sketch)
-        original = self._original(sig, sketch.shingles)
-        self._insert(FingerprintRow(article_id, to_bytes(sig), sketch.shingles, original), sig)
-        return original
+        original, score = self._original(sig, sketch.shingles, not_copies_of)
+        row = FingerprintRow(article_id, to_bytes(sig), sketch.shingles, original if mark else None)
+        self._insert(row, sig)
+        return original, score
+
+    def unmark(self, article_id: str) -> FingerprintRow | None:
+        """Index the article as an original from now on (a person said it copies nothing); its new row,
+        for the store to write, or None if it is not indexed."""
+        row = self._rows.get(article_id)
+        if row is not None and row.duplicate_of is not None:
+            row = self._rows[article_id] = replace(row, duplicate_of=None)
+        return row
 
     def row(self, article_id: str) -> FingerprintRow | None:
         """The indexed article's row (None if its text was too short to index): what the store keeps."""
@@ -82,8 +106,10 @@ class NearDuplicateIndex:
             index._insert(row, from_bytes(row.signature))
         return index
 
-    def _original(self, sig: Signature, size: int) -> str | None:
-        best: tuple[int, str] | None = None
+    def _original(
+        self, sig: Signature, size: int, excluded: Collection[str]
+    ) -> tuple[str | None, float | None]:
+        best: tuple[int, str, float] | None = None
         for other in self._lsh.query(sig):
             jac = jaccard(sig, self._sigs[other])
             if jac < self.min_jaccard:
@@ -94,10 +120,12 @@ class NearDuplicateIndex:
             if common / min(size, other_size) < self.min_containment:
                 continue
             root = self._rows[other].duplicate_of or other
+            if root in excluded:
+                continue
             rank = self._order.get(root, self._order[other])
-            if best is None or rank < best[0]:
-                best = (rank, root)
-        return best[1] if best else None
+            if best is None or (rank, -jac) < (best[0], -best[2]):
+                best = (rank, root, jac)
+        return (best[1], best[2]) if best else (None, None)
 
     def _insert(self, row: FingerprintRow, sig: Signature) -> None:
         self._order[row.article_id] = len(self._order)
