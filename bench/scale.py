@@ -66,7 +66,7 @@ def build(path: Path, generator: Generator, count: int) -> float:
             article = record(item)
             placed = deduper.place(article, store.same_text(article.content_hash), sketch(article.text))
             article.duplicate_of, article.story_id = placed.duplicate_of, placed.story_id
-            store.add_article(article, item.url, fingerprint=placed.fingerprint, merges=placed.merges)
+            store.add_article(article, item.url, placement=placed)
             if n % 10_000 == 0:
                 print(f"  {n:,} of {count:,} stored, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     finally:

@@ -18,9 +18,9 @@ from conftest import run_ingest
 from support.localsite import LocalSite
 
 NO_GAP = "min_host_gap: 0s\n"
-BLOOMBERG_1 = "basil:472158a1-4e39-4214-8397-904e66f2b4c5_1"  # two outlets' reports of one event...
-BLOOMBERG_2 = "basil:472158a1-4e39-4214-8397-904e66f2b4c5_2"
-BLOOMBERG_3 = "basil:472158a1-4e39-4214-8397-904e66f2b4c5_3"
+TAXES_1 = "basil:6e502405-bc90-4416-a787-3122918aa648_1"  # two outlets' reports of one event...
+TAXES_2 = "basil:6e502405-bc90-4416-a787-3122918aa648_2"
+TAXES_3 = "basil:6e502405-bc90-4416-a787-3122918aa648_3"
 POT_1 = "basil:b764f81f-6d08-4d7c-b1a8-8961bed0a455_1"  # ...and of another
 POT_2 = "basil:b764f81f-6d08-4d7c-b1a8-8961bed0a455_2"
 DAY = "2016-09-28"
@@ -56,11 +56,11 @@ def two_feeds(site: LocalSite, other_site: LocalSite, reports: dict[str, dict], 
     """Wire: a report of each event. Mixed: one page holding a report of each, of which the feed's
     `body` selector takes the pot one (#b) for now."""
     wire = []
-    for n, key in enumerate((BLOOMBERG_1, POT_1)):
+    for n, key in enumerate((TAXES_1, POT_1)):
         url = site.add(f"/news/{n}.html", _page(reports[key]["title"], {"main": _paragraphs(reports[key])}))
         wire.append((reports[key]["title"], url, DAY))
     site.add("/wire.xml", _rss(wire), "application/rss+xml")
-    both = {"a": _paragraphs(reports[BLOOMBERG_2]), "b": _paragraphs(reports[POT_2])}
+    both = {"a": _paragraphs(reports[TAXES_2]), "b": _paragraphs(reports[POT_2])}
     mixed = other_site.add("/today.html", _page("Today's report", both))
     other_site.add("/mixed.xml", _rss([("Today's report", mixed, DAY)]), "application/rss+xml")
     config = tmp_path / "feeds.yaml"
@@ -101,8 +101,8 @@ def test_reextract_rewrites_what_the_new_settings_change_and_moves_it_to_its_sto
     assert first.returncode == 0, first.stdout + first.stderr
     assert len(_rows(db, "SELECT article_id FROM pages")) == 3  # kept by default
     before = _placed(db)
-    bloomberg, pot = reports[BLOOMBERG_1]["title"], reports[POT_1]["title"]
-    assert before["Today's report"][1] == before[pot][1] != before[bloomberg][1]  # #b: the pot story
+    taxes, pot = reports[TAXES_1]["title"], reports[POT_1]["title"]
+    assert before["Today's report"][1] == before[pot][1] != before[taxes][1]  # #b: the pot story
     articles = _rows(db, "SELECT * FROM articles ORDER BY rowid")
 
     # Nothing changed: nothing is rewritten, and the records are as they were to the byte.
@@ -117,8 +117,8 @@ def test_reextract_rewrites_what_the_new_settings_change_and_moves_it_to_its_sto
     assert code == 0, said
     assert "3 pages extracted again: 1 records changed, 1 of them in their text, 1 placed differently" in said
     after = _placed(db)
-    assert after["Today's report"][0] == reports[BLOOMBERG_2]["text"].split("\n")[0][:40]
-    assert after["Today's report"][1] == after[bloomberg][1] != after[pot][1]
+    assert after["Today's report"][0] == reports[TAXES_2]["text"].split("\n")[0][:40]
+    assert after["Today's report"][1] == after[taxes][1] != after[pot][1]
     ids = [a["id"] for a in _rows(db, "SELECT id FROM articles ORDER BY rowid")]
     assert ids == [a["id"] for a in articles]
     _consistent(db)
@@ -171,8 +171,8 @@ def test_reextract_beside_a_running_daemon_which_then_places_with_what_it_change
     # A third report of the event the rewritten article now tells: the daemon, seeing that placements
     # changed under it, reloads its index before placing it.
     listed = [(reports[key]["title"], site.url(f"/news/{n}.html"), DAY)
-              for n, key in enumerate((BLOOMBERG_1, POT_1))]  # fmt: skip
-    report = reports[BLOOMBERG_3]
+              for n, key in enumerate((TAXES_1, POT_1))]  # fmt: skip
+    report = reports[TAXES_3]
     third = site.add("/news/2.html", _page(report["title"], {"main": _paragraphs(report)}))
     site.add("/wire.xml", _rss([*listed, (report["title"], third, DAY)]), "application/rss+xml")
     wait_for(lambda: len(daemon.events("article_stored")) == 4, 30, "the third report")
@@ -180,7 +180,7 @@ def test_reextract_beside_a_running_daemon_which_then_places_with_what_it_change
     wait_for(lambda: not _rows(db, "SELECT id FROM stories WHERE stale"), 30, "the story records")
     assert daemon.stop() == 0
     placed = _placed(db)
-    story = placed[reports[BLOOMBERG_1]["title"]][1]
+    story = placed[reports[TAXES_1]["title"]][1]
     assert placed[report["title"]][1] == placed["Today's report"][1] == story
     _consistent(db)
 
@@ -195,5 +195,5 @@ def test_reextract_on_postgresql(two_feeds: Path, reports: dict[str, dict], post
     assert "3 pages extracted again: 1 records changed, 1 of them in their text, 1 placed" in said
     done = run_ingest("export", "--config", str(config), "--db", postgres_url, cwd=config.parent)
     stories = {row["title"]: row["story_id"] for row in map(json.loads, done.stdout.splitlines())}
-    bloomberg, pot = (stories[reports[key]["title"]] for key in (BLOOMBERG_1, POT_1))
-    assert stories["Today's report"] == bloomberg != pot
+    taxes, pot = (stories[reports[key]["title"]] for key in (TAXES_1, POT_1))
+    assert stories["Today's report"] == taxes != pot

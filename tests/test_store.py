@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlite_utils import Database, Migrations
 
-from ingest.dedupe.assign import Deduper
+from ingest.dedupe.assign import Deduper, Placement
 from ingest.model import Entry, Extracted, FeedState, Story
 from ingest.normalize import build_article, entry_key, iso
 from ingest.run.retry import MAX_ENTRY_ATTEMPTS
@@ -449,6 +449,7 @@ async def test_m003_upgrades_an_m002_database_in_place(tmp_path: Path, fixtures:
         assert names == [
             "m001_initial", "m002_feed_gone", "m003_stories", "m004_story_records", "m005_fleet", "m006_keywords",
             "m007_feed_settings", "m008_events", "m009_links_and_views", "m010_kept_pages",
+            "m011_reasons_and_overrides",
         ]
         assert store.feed_state(FEED).name == "example"
         # The migration is SQL only; the first run places what it finds, with the deduper of its day.
@@ -487,7 +488,7 @@ def test_a_story_merge_relabels_articles_in_the_same_transaction(store: Store, s
     c = dataclasses.replace(article("https://example.com/c", fetched_at=later[1]), story_id="s1")
     assert store.add_article(a, None) and store.add_article(b, None)
 
-    assert store.add_article(c, None, merges=[("s2", "s1")])
+    assert store.add_article(c, None, placement=Placement(None, "s1", merges=[("s2", "s1")]))
 
     assert [r.story_id for r in store.articles()] == ["s1", "s1", "s1"]
     [story] = sql("SELECT id, first_seen, updated_at, articles, stale FROM stories")
@@ -501,7 +502,7 @@ def test_a_refused_article_leaves_no_story_merge_behind(store: Store, sql: Sql) 
     assert store.add_article(a, None) and store.add_article(b, None)
 
     again = dataclasses.replace(article("https://example.com/a"), story_id="s1")
-    assert not store.add_article(again, None, merges=[("s2", "s1")])
+    assert not store.add_article(again, None, placement=Placement(None, "s1", merges=[("s2", "s1")]))
 
     assert [r.story_id for r in store.articles()] == ["s1", "s2"]
     assert {s["id"] for s in sql("SELECT id FROM stories")} == {"s1", "s2"}
@@ -593,6 +594,7 @@ def test_m009_upgrades_an_m008_database_in_place(tmp_path: Path) -> None:
     store = Store.open(path)
     try:
         after = store.db.execute("SELECT rowid, * FROM articles ORDER BY rowid").fetchall()
+        after = [row[: len(rows[0])] for row in after]  # later steps add columns: m011's reasons
         assert [r[0] for r in after] == [1, 3, 4]
         lost = [c.name for c in store.db["articles"].columns].index("story_id") + 1
         assert after[:2] == rows[:2]  # every column, every rowid
@@ -716,7 +718,6 @@ def test_stories_since_in_order_of_update(store: Store) -> None:
 
 
 def test_place_unplaced_articles_with_fingerprints_and_merges(store: Store) -> None:
-    from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
     a = article("https://example.com/a", fetched_at=T0)

@@ -70,8 +70,9 @@ def story_text(story: Story, articles: Sequence[Article]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def article_text(article: Article) -> str:
-    """One stored article, as seeds 001-004 show one but clean: title, date, source, author, text."""
+def article_text(article: Article, why: Sequence[str] = ()) -> str:
+    """One stored article, as seeds 001-004 show one but clean: title, date, source, author, text; with
+    `why`, the lines that say why it is a copy and why it is in its story, before the text."""
     lines = [article.title or "(untitled)", ""]
     lines.append(f"Date: {_day(article.published or article.fetched_at)}")
     site = article.site_name
@@ -79,7 +80,7 @@ def article_text(article: Article) -> str:
     lines.append(f"Source: {article.source}" + (f" ({site})" if named else ""))
     if article.author:
         lines.append(f"Author: {article.author}")
-    lines += [f"URL: {article.url}", "", article.text]
+    lines += [f"URL: {article.url}", *why, "", article.text]
     return "\n".join(lines).rstrip() + "\n"
 
 

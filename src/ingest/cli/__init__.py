@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from ingest import __version__
-from ingest.cli import extract, feeds, records, reextract, run, webhooks
+from ingest.cli import corrections, extract, feeds, records, reextract, run, webhooks
 from ingest.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -77,5 +77,6 @@ def _parser() -> argparse.ArgumentParser:
     records.add_commands(commands, common)
     extract.add_commands(commands, common)
     reextract.add_commands(commands, common)
+    corrections.add_commands(commands, common)
     webhooks.add_commands(commands, common)
     return parser

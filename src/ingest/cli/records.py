@@ -150,11 +150,19 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"ingest: no {args.kind} with id {args.id!r} in {store.location}", file=sys.stderr)
             return EXIT_FAILED
         if args.kind == "article":
-            sys.stdout.write(article_text(found))
+            sys.stdout.write(article_text(found, placed_because(store, found.id)))
         else:
             members = store.story_members(found.id)
             sys.stdout.write(story_text(current_story(store, found, members), members))
     return EXIT_OK
+
+
+def placed_because(store: Store, article_id: str) -> list[str]:
+    """The lines `show article` prints on why the article is a copy and why it is in its story."""
+    from ingest.dedupe.reasons import describe
+
+    copy, story = store.reasons(article_id)
+    return [f"{label}: {describe(reason)}" for label, reason in (("Copy", copy), ("Story", story)) if reason]
 
 
 def article_filter(args: argparse.Namespace) -> ArticleFilter:

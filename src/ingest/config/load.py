@@ -51,6 +51,7 @@ _FEED_FIELDS: dict[str, Callable[[Node, str], object]] = {
     "full_text": _field(_bool),
     "allow_private": _field(_bool),
     "robots": _field(_bool),
+    "near_duplicates": _field(_bool),
     "tags": _tags,
     "timeout": _field(_duration(0.001)),
     "connect_timeout": _field(_duration(0.001)),

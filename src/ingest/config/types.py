@@ -42,6 +42,7 @@ class FeedConfig:
     remove: tuple[str, ...] = ()  # CSS selectors of furniture to drop, on top of the generic clean-up
     body: str | None = None  # CSS selector of the article body, for a site the generic extractor gets wrong
     sitemap: bool = False  # `url` is a sitemap (or sitemap index) whose pages are the entries, not a feed
+    near_duplicates: bool = True  # false: no article of the feed is marked a copy (it still joins stories)
 
 
 # The settings a failed fetch or extraction may depend on. When one changes, a failure recorded under the

@@ -173,10 +173,12 @@ async def _store(svc: Services, built: Built, link: str | None) -> Outcome:
     if svc.store.has_article(article.id):  # another URL of a stored page: not a new article to place
         log.info("article_duplicate", canonical_url=article.canonical_url)
         return Outcome.DUPLICATE
-    placed = deduper.place(article, svc.store.same_text(article.content_hash), built.sketch)
+    same_text = svc.store.same_text(article.content_hash)
+    collapse = article.feed not in svc.deduper.opted_out
+    placed = deduper.place(article, same_text, built.sketch, near_duplicates=collapse)
     article.duplicate_of, article.story_id = placed.duplicate_of, placed.story_id
     if not svc.store.add_article(
-        article, entry_url=link, fingerprint=placed.fingerprint, merges=placed.merges, page=built.page
+        article, entry_url=link, placement=placed, page=built.page
     ):
         log.info("article_duplicate", canonical_url=article.canonical_url)
         return Outcome.DUPLICATE

@@ -27,7 +27,7 @@ async def assign_stored(svc: Services) -> int:
         return 0
     fresh = not svc.deduper.loaded
     deduper = await svc.deduper()  # rebuilt from the store on taking the role, placing what waited
-    placed = place_unplaced(svc.store, deduper, stored_order=True)
+    placed = place_unplaced(svc.store, deduper, stored_order=True, opted_out=svc.deduper.opted_out)
     if placed or fresh:
         svc.stories_changed.set()
     if fresh:

@@ -20,7 +20,7 @@ from ingest.ops.monitor import start_monitor
 from ingest.ops.notify import Notifier
 from ingest.run.assigner import keep_assigning
 from ingest.run.pipeline import PollResult, is_due, keep_stories_fresh, poll_feed
-from ingest.run.services import Services, feed_hosts, register_feeds, services
+from ingest.run.services import Services, feed_hosts, opted_out, register_feeds, services
 from ingest.run.webhooks import keep_delivering, secrets_of, start_webhooks
 from ingest.store import FeedState, Store, StoreError
 from ingest.text.dates import iso, parse_datetime
@@ -138,6 +138,7 @@ class Daemon:
             log.error("store_failed", error=str(exc))
         if self._svc is not None:
             self._svc.fetcher.trust(feed_hosts(self._feeds.values()))
+            self._svc.deduper.opted_out = opted_out(self._config)
         for url in old.keys() - self._feeds.keys():
             self._unschedule(url)
             self._failing.discard(url)

@@ -26,7 +26,7 @@ from ingest.run.jobs import ArticleJob, rebuild_article_job
 from ingest.run.pipeline import refresh_story_records
 from ingest.run.services import Services, place_in_order, services
 from ingest.store import ArticleFilter, Store
-from ingest.store.kept import EXTRACTED
+from ingest.store.placing import EXTRACTED
 from ingest.text.dates import ISO, iso, parse_datetime
 
 log = structlog.get_logger("ingest.run.reextract")
@@ -72,8 +72,11 @@ async def reextract(svc: Services, config: Config, where: ArticleFilter) -> Reex
         rewritten += [new for (old, _, _), new in zip(known, again, strict=True)
                       if new and new.content_hash != old.content_hash]  # fmt: skip
     done.text_changed = len(rewritten)
+    # What a person placed (split, merged, unmarked) stays where they put it; only its record changes.
+    rewritten = [article for article in rewritten if not _by_hand(svc.store, article.id)]
     if rewritten:
-        done.moved = place_again(svc.store, rewritten)  # the store's connection is this thread's
+        # On this thread: the store's connection is this thread's.
+        done.moved = place_again(svc.store, rewritten, svc.deduper.opted_out)
         await refresh_story_records(svc)
     return done
 
@@ -109,7 +112,7 @@ def _differs(old: Article, new: Article) -> bool:
     return any(getattr(old, name) != getattr(new, name) for name in EXTRACTED)
 
 
-def place_again(store: Store, rewritten: Sequence[Article]) -> int:
+def place_again(store: Store, rewritten: Sequence[Article], opted_out: frozenset[str] = frozenset()) -> int:
     """Place the rewritten articles again, each among the articles of its own days as the daemon placed
     it then: the index without their old fingerprints, the stories of their time replayed in order of
     publication, each rewritten article placed at its turn. How many changed original or story."""
@@ -121,7 +124,7 @@ def place_again(store: Store, rewritten: Sequence[Article]) -> int:
     around = ArticleFilter(since=iso(whens[0] - window), until=iso(whens[-1] + window))
     others = [article for article in store.articles(around) if article.id not in ids]
     index = ((row, story) for row, story in store.fingerprints() if row.article_id not in ids)
-    deduper = Deduper.rebuild(index, [])
+    deduper = Deduper.rebuild(index, [], store.overrides())
     # At the same time, the others first: they were placed, and the rewritten one is placed among them.
     queue = sorted([*((_when(a), 0, a) for a in others), *((_when(a), 1, a) for a in rewritten)],
                    key=lambda item: (item[0], item[1]))  # fmt: skip
@@ -131,9 +134,15 @@ def place_again(store: Store, rewritten: Sequence[Article]) -> int:
             if article.story_id and not article.duplicate_of:  # as Deduper.rebuild replays an article
                 deduper.clusterer.restore(story_article(article), article.story_id)
         else:
-            placements += place_in_order([article], deduper, store.same_text)
+            placements += place_in_order([article], deduper, store.same_text, opted_out)
     store.replace_placements(placements)
     return sum((p.duplicate_of, p.story_id) != (a.duplicate_of, a.story_id) for a, p in placements)
+
+
+def _by_hand(store: Store, article_id: str) -> bool:
+    from ingest.dedupe.reasons import OVERRIDE
+
+    return any(reason and reason.method == OVERRIDE for reason in store.reasons(article_id))
 
 
 def _when(article: Article) -> datetime:

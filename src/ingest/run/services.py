@@ -64,9 +64,18 @@ class DeduperLoader:
     """The deduper, rebuilt from the store when the first article needs placing: a poll that stores
     nothing (every feed unchanged) never pays for its libraries and the replay."""
 
-    def __init__(self, store: Store, deduper: Deduper | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        deduper: Deduper | None = None,
+        *,
+        opted_out: frozenset[str] = frozenset(),
+        changed: asyncio.Event | None = None,
+    ) -> None:
         self._store = store
         self._deduper = deduper
+        self._changed = changed  # set when others moved articles: the story records they left are stale
+        self.opted_out = opted_out  # feeds whose articles are never marked copies (`near_duplicates: false`)
         self._lock = asyncio.Lock()
         self._counter: int | None = None  # the store's placements counter when the deduper was loaded
 
@@ -81,13 +90,16 @@ class DeduperLoader:
     async def __call__(self) -> Deduper:
         counter = self._store.placements_counter()
         if self._deduper is not None and self._counter not in (None, counter):
-            # Another process (`ingest reextract`) placed stored articles again: this index is out of date.
+            # Another process (`ingest reextract`, a correction) placed stored articles: this index is out
+            # of date.
             log.info("deduper_outdated", placements_counter=counter)
             self._deduper = None
+            if self._changed is not None:
+                self._changed.set()
         if self._deduper is None:
             async with self._lock:
                 if self._deduper is None:
-                    self._deduper = await load_deduper(self._store)
+                    self._deduper = await load_deduper(self._store, self.opted_out)
         self._counter = counter
         return self._deduper
 
@@ -115,7 +127,8 @@ async def services(
     pool = WorkerPool(size=workers, preload=["ingest.run.preload"], initializer=quiet_libraries)
     pages = asyncio.Semaphore(workers * defaults.PAGES_PER_WORKER)
     model = Summarizer(config.summarizer) if config.summarizer else nullcontext()
-    deduper = DeduperLoader(store)
+    changed = asyncio.Event()
+    deduper = DeduperLoader(store, opted_out=opted_out(config), changed=changed)
     # A database from before stories: place its articles now, once (in a fleet, the assigner does).
     if not fleet.shared and store.unplaced_articles():
         await deduper()
@@ -123,21 +136,23 @@ async def services(
         yield Services(
             store, fetcher, pool, deduper, pages, metrics,
             summarizer=summarizer, fleet=fleet, tally=tally or Tally(), robots=Robots(fetcher),
-            keep_html=config.keep_html > 0,
+            keep_html=config.keep_html > 0, stories_changed=changed,
         )  # fmt: skip
 
 
-async def load_deduper(store: Store) -> Deduper:
-    """The deduper as the store left it: rows read here, the index and vectors built off the loop; then
-    any article stored before stories existed is placed, in order of publication."""
+async def load_deduper(store: Store, opted_out: frozenset[str] = frozenset()) -> Deduper:
+    """The deduper as the store left it, bound by the overrides people made: rows read here, the index
+    and vectors built off the loop; then any article stored before stories existed is placed, in order of
+    publication (those of `opted_out` feeds never marked copies)."""
     from ingest.dedupe.assign import REPLAY_DAYS, Deduper  # numpy, scipy, datasketch: once there is work
 
     started = time.perf_counter()
     # The connection belongs to this thread; only the CPU-heavy rebuild moves to another.
     fingerprints = list(store.fingerprints())
     recent = store.recent_articles(REPLAY_DAYS, datetime.now(UTC))
-    deduper = await asyncio.to_thread(Deduper.rebuild, fingerprints, recent)
-    placed = place_unplaced(store, deduper, stored_order=store.shared)  # a fleet: as they were stored
+    deduper = await asyncio.to_thread(Deduper.rebuild, fingerprints, recent, store.overrides())
+    # A fleet's articles as they were stored, so that the placing daemon's order is the fleet's.
+    placed = place_unplaced(store, deduper, stored_order=store.shared, opted_out=opted_out)
     log.info(
         "deduper_loaded",
         fingerprints=len(fingerprints),
@@ -148,12 +163,14 @@ async def load_deduper(store: Store) -> Deduper:
     return deduper
 
 
-def place_unplaced(store: Store, deduper: Deduper, *, stored_order: bool = False) -> int:
+def place_unplaced(
+    store: Store, deduper: Deduper, *, stored_order: bool = False, opted_out: frozenset[str] = frozenset()
+) -> int:
     """Give the articles stored without a story their original and story, as if each had just been
     stored: those of a database older than stories in order of publication, those a fleet stored (with
     `stored_order`) in the order they were stored. How many there were."""
     articles = store.unplaced_articles(stored_order=stored_order)
-    placements = place_in_order(articles, deduper, store.same_text)
+    placements = place_in_order(articles, deduper, store.same_text, opted_out)
     store.place(placements)
     return len(placements)
 
@@ -162,10 +179,11 @@ def place_in_order(
     articles: Iterable[Article],
     deduper: Deduper,
     same_text: Callable[[str], tuple[str, str | None] | None],
+    opted_out: frozenset[str] = frozenset(),
 ) -> list[tuple[Article, Placement]]:
     """Place the articles one after the other, as the pipeline places each as it stores it: an exact copy
     of an article placed before (by `same_text`, the store's lookup, or earlier in this list) follows its
-    original without a sketch."""
+    original without a sketch; an article of an `opted_out` feed is never marked a copy."""
     by_hash: dict[str, tuple[str, str]] = {}  # exact copies among them, which the store cannot see yet
     placements = []
     for article in articles:
@@ -174,7 +192,7 @@ def place_in_order(
             stored = same_text(article.content_hash)
             # The first article stored with this text, if it was placed: not this one, nor one after it.
             same = stored if stored and stored[0] != article.id and stored[1] is not None else None
-        placed = deduper.place(article, same)
+        placed = deduper.place(article, same, near_duplicates=article.feed not in opted_out)
         by_hash.setdefault(article.content_hash, (placed.duplicate_of or article.id, placed.story_id))
         placements.append((article, placed))
     return placements
@@ -200,6 +218,11 @@ def register_feeds(store: Store, config: Config, feeds: Iterable[FeedConfig]) ->
         )
     forget_old_pages(store, config)
     return [change.url for change in changes]
+
+
+def opted_out(config: Config) -> frozenset[str]:
+    """The feeds whose articles are never marked near-duplicates (`near_duplicates: false`)."""
+    return frozenset(feed.url for feed in config.feeds if not feed.near_duplicates)
 
 
 def forget_old_pages(store: Store, config: Config) -> int:

@@ -19,9 +19,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ingest.model import Article, Event, FeedState, KeptPage, Story, WebhookState
 from ingest.store.filters import DEFAULT_TIME, FEED_KEYS, FILTER_TIMES, ArticleFilter, Place  # noqa: F401
-from ingest.store.kept import KeptPages
+from ingest.store.placing import Placing
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
+    from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
 
@@ -82,7 +83,7 @@ def shown(location: Path | str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-class Store(KeptPages, abc.ABC):
+class Store(Placing, abc.ABC):
     """One connection to the database; the daemon's writes and the commands' reads go through here."""
 
     # Backends by the scheme of the locations they open ("" for a file path); each registers itself
@@ -202,13 +203,13 @@ class Store(KeptPages, abc.ABC):
         article: Article,
         entry_url: str | None,
         *,
-        fingerprint: FingerprintRow | None = None,
-        merges: Iterable[tuple[str, str]] = (),
+        placement: Placement | None = None,
         page: KeptPage | None = None,
     ) -> bool:
-        """Store one article in its own transaction, with its fingerprint, its story's bookkeeping, the
-        story merges it caused (absorbed, surviving) and its kept page; False if its canonical URL is
-        already stored, MissingReference if its original is not."""
+        """Store one article in its own transaction, with what placing it decided (its fingerprint, the
+        story merges it caused, the reasons), its story's bookkeeping and its kept page; False if its
+        canonical URL is already stored, MissingReference if its original is not. The article's own
+        duplicate_of and story_id say where it goes."""
 
     @abc.abstractmethod
     def has_article(self, article_id: str) -> bool: ...

@@ -8,6 +8,8 @@ the run layer places unplaced articles with the current deduper when it starts (
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("ingest")
@@ -326,43 +328,16 @@ def m010_kept_pages(db: Database) -> None:
     ]
     for name, _ in views:  # a view naming articles would stop the rename below; made again after it
         db.execute(f'DROP VIEW "{name}"')
-    db.executescript(
-        """
-        INSERT OR IGNORE INTO feeds (url, name) SELECT DISTINCT feed, feed FROM articles;
-        CREATE TABLE articles_new (
-            id TEXT PRIMARY KEY,
-            url TEXT NOT NULL,
-            canonical_url TEXT NOT NULL UNIQUE,
-            entry_url TEXT,
-            guid TEXT,
-            feed TEXT NOT NULL REFERENCES feeds(url),
-            source TEXT NOT NULL,
-            site_name TEXT,
-            title TEXT,
-            description TEXT,
-            author TEXT,
-            published TEXT,
-            fetched_at TEXT NOT NULL,
-            language TEXT,
-            text TEXT NOT NULL,
-            word_count INTEGER NOT NULL,
-            image_url TEXT,
-            image_caption TEXT,
-            tags TEXT NOT NULL DEFAULT '[]',
-            content_hash TEXT NOT NULL,
-            duplicate_of TEXT REFERENCES articles(id),
-            story_id TEXT REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED,
-            keywords TEXT NOT NULL DEFAULT '[]'
-        );
-        INSERT INTO articles_new (rowid, id, url, canonical_url, entry_url, guid, feed, source, site_name,
-            title, description, author, published, fetched_at, language, text, word_count, image_url,
-            image_caption, tags, content_hash, duplicate_of, story_id, keywords)
-        SELECT rowid, id, url, canonical_url, entry_url, guid, feed, source, site_name,
-            title, description, author, published, fetched_at, language, text, word_count, image_url,
-            image_caption, tags, content_hash, duplicate_of, story_id, keywords
-        FROM articles;
-        """
-    )
+    # The table as m009 made it, with the one key added: its text is read back, not written again.
+    (made,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'articles'").fetchone()
+    made, renamed = re.subn(r'^CREATE TABLE "?articles"?', "CREATE TABLE articles_new", made)
+    made, keyed = re.subn(r"\bfeed TEXT NOT NULL,", "feed TEXT NOT NULL REFERENCES feeds(url),", made)
+    if (renamed, keyed) != (1, 1):
+        raise RuntimeError("m010: the articles table is not as m009 made it; add its feed key by hand")
+    columns = ", ".join(row[1] for row in db.execute("PRAGMA table_info(articles)").fetchall())
+    db.execute("INSERT OR IGNORE INTO feeds (url, name) SELECT DISTINCT feed, feed FROM articles")
+    db.execute(made)
+    db.execute(f"INSERT INTO articles_new (rowid, {columns}) SELECT rowid, {columns} FROM articles")
     db.execute("DROP TABLE articles")
     db.execute("ALTER TABLE articles_new RENAME TO articles")
     for statement in kept:
@@ -384,5 +359,26 @@ def m010_kept_pages(db: Database) -> None:
         CREATE INDEX pages_kept_at ON pages (kept_at);
         CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT INTO counters (name, value) VALUES ('placements', 0);
+        """
+    )
+
+
+@migrations()
+def m011_reasons_and_overrides(db: Database) -> None:
+    # Why each article is a copy and why it is in its story (JSON, as dedupe/reasons.py writes it), and the
+    # corrections people made (split, merge, unmark), which every later placement replays.
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN duplicate_reason TEXT;
+        ALTER TABLE articles ADD COLUMN story_reason TEXT;
+        CREATE TABLE overrides (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            article_id TEXT REFERENCES articles(id),
+            story_id TEXT,
+            other_story_id TEXT,
+            original_id TEXT,
+            at TEXT NOT NULL
+        );
         """
     )

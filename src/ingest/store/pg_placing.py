@@ -6,11 +6,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ingest.dedupe.overrides import MERGE, SPLIT, Override
+from ingest.dedupe.reasons import Reason, from_json, to_json
 from ingest.model import Article, KeptPage
 from ingest.store.base import ArticleFilter
-from ingest.store.kept import EXTRACTED, Kept, KeptPages, page_of, page_row, placed_stories
 from ingest.store.pg_events import emit
 from ingest.store.pg_session import PgSession
+from ingest.store.placing import (
+    EXTRACTED,
+    OVERRIDE_COLUMNS,
+    Kept,
+    Placing,
+    override_rows,
+    page_of,
+    page_row,
+    placed_stories,
+    reasons_row,
+)
 from ingest.store.records import (
     ARTICLE_COLUMNS,
     POSTGRES,
@@ -46,6 +58,10 @@ def merge_stories(conn: psycopg.Connection[Any], gone: str, keep: str) -> None:
            WHERE id = %(keep)s""",
         {"gone": gone, "keep": keep},
     )
+    # The corrections people made name stories by id: they follow the merge, as the articles do.
+    for column in ("story_id", "other_story_id"):
+        moved = f"UPDATE overrides SET {column} = %(keep)s WHERE {column} = %(gone)s"
+        conn.execute(moved, {"gone": gone, "keep": keep})
 
 
 def keep_page(conn: psycopg.Connection[Any], article_id: str, page: KeptPage, kept_at: str) -> None:
@@ -64,9 +80,12 @@ def feed_row(conn: psycopg.Connection[Any], article: Article) -> None:
 def _place(conn: psycopg.Connection[Any], placements: Sequence[tuple[Article, Placement]]) -> None:
     for article, placement in placements:
         conn.execute(
-            "UPDATE articles SET duplicate_of = %s, story_id = %s WHERE id = %s",
-            [placement.duplicate_of, placement.story_id, article.id],
-        )
+            """UPDATE articles SET duplicate_of = %(duplicate_of)s, story_id = %(story_id)s,
+                   duplicate_reason = %(duplicate_reason)s, story_reason = %(story_reason)s
+               WHERE id = %(id)s""",
+            {"id": article.id, "duplicate_of": placement.duplicate_of, "story_id": placement.story_id,
+             **reasons_row(placement)},
+        )  # fmt: skip
         if placement.fingerprint:
             insert_fingerprint(conn, placement.fingerprint)
         for gone, keep in placement.merges:
@@ -93,7 +112,15 @@ def _recount(conn: psycopg.Connection[Any], story_id: str) -> None:
     )
 
 
-class PostgresPlacing(PgSession, KeptPages):
+def _ids(conn: psycopg.Connection[Any], where: str, params: dict[str, Any]) -> list[str]:
+    return [row["id"] for row in conn.execute(f"SELECT id FROM articles WHERE {where} ORDER BY seq", params)]
+
+
+def _set(conn: psycopg.Connection[Any], assignments: str, values: list[Any], ids: Sequence[str]) -> None:
+    conn.execute(f"UPDATE articles SET {assignments} WHERE id = ANY(%s)", [*values, list(ids)])
+
+
+class PostgresPlacing(PgSession, Placing):
     """PostgresStore's placements and kept pages, on its session."""
 
     def place(self, placements: Iterable[tuple[Article, Placement]]) -> None:
@@ -127,6 +154,37 @@ class PostgresPlacing(PgSession, KeptPages):
                    WHERE id IN (SELECT story_id FROM articles WHERE id = ANY(%s))""",
                 [[article.id for article in articles]],
             )
+
+    def reasons(self, article_id: str) -> tuple[Reason | None, Reason | None]:
+        row = self._one("SELECT duplicate_reason, story_reason FROM articles WHERE id = %s", [article_id])
+        return (from_json(row["duplicate_reason"]), from_json(row["story_reason"])) if row else (None, None)
+
+    def overrides(self) -> list[Override]:
+        rows = self._rows(f"SELECT {', '.join(OVERRIDE_COLUMNS)} FROM overrides ORDER BY id")
+        return [Override(**row) for row in rows]
+
+    def correct(self, override: Override) -> list[str]:
+        why = to_json(override.reason())
+        with self._session(atomic=True) as conn:
+            conn.execute("SELECT value FROM counters WHERE name = 'placements' FOR UPDATE")  # one at a time
+            if override.kind == SPLIT:
+                moved = _ids(conn, "id = %(a)s OR duplicate_of = %(a)s", {"a": override.article_id})
+                _set(conn, "story_id = %s, story_reason = %s", [override.story_id, why], moved)
+                for story_id in filter(None, (override.story_id, override.other_story_id)):
+                    _recount(conn, story_id)
+            elif override.kind == MERGE:
+                moved = _ids(conn, "story_id = %(gone)s", {"gone": override.other_story_id})
+                merge_stories(conn, override.other_story_id, override.story_id)
+                _set(conn, "story_reason = %s", [why], moved)
+            else:  # UNMARK
+                moved = [override.article_id]
+                _set(conn, "duplicate_of = NULL, duplicate_reason = %s", [why], moved)
+                conn.execute("UPDATE fingerprints SET duplicate_of = NULL WHERE article_id = %s", moved)
+            for row in override_rows(override, moved, now_moment()):
+                marks = ", ".join(f"%({name})s" for name in row)
+                conn.execute(f"INSERT INTO overrides ({', '.join(row)}) VALUES ({marks})", row)
+            conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'placements'")
+        return moved
 
     def kept_pages(self, where: ArticleFilter, *, after: int, limit: int) -> list[Kept]:
         conditions, params = article_conditions(where, POSTGRES, "a")

@@ -213,6 +213,23 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         INSERT INTO counters (name, value) VALUES ('placements', 0);
         """,
     ),
+    (
+        "p007_reasons_and_overrides",
+        # As SQLite's m011: why each placement was made, and the corrections people made.
+        """
+        ALTER TABLE articles ADD COLUMN duplicate_reason TEXT;
+        ALTER TABLE articles ADD COLUMN story_reason TEXT;
+        CREATE TABLE overrides (
+            id BIGSERIAL PRIMARY KEY,
+            kind TEXT NOT NULL,
+            article_id TEXT REFERENCES articles(id),
+            story_id TEXT,
+            other_story_id TEXT,
+            original_id TEXT,
+            at TEXT COLLATE "C" NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -32,6 +32,7 @@ from ingest.store.pg_placing import PostgresPlacing, feed_row, insert_fingerprin
 from ingest.store.pg_read import PostgresRead
 from ingest.store.pg_schema import migrate, migrated
 from ingest.store.pg_session import CONNECT_TIMEOUT_S, open_connection
+from ingest.store.placing import reasons_row
 from ingest.store.records import (
     ARTICLE_COLUMNS,
     FEED_COLUMNS,
@@ -52,6 +53,7 @@ from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
 
+    from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
 # Articles in the order a story lists them: by publication, the undated by when they were fetched.
@@ -195,13 +197,12 @@ class PostgresStore(
         article: Article,
         entry_url: str | None,
         *,
-        fingerprint: FingerprintRow | None = None,
-        merges: Iterable[tuple[str, str]] = (),
+        placement: Placement | None = None,
         page: KeptPage | None = None,
     ) -> bool:
         import psycopg
 
-        record = article_row(article, entry_url)
+        record = article_row(article, entry_url) | reasons_row(placement)
         columns = ", ".join(record)
         marks = ", ".join(f"%({name})s" for name in record)
         try:
@@ -223,9 +224,9 @@ class PostgresStore(
                     )
                 if page is not None:
                     keep_page(conn, article.id, page, article.fetched_at)
-                if fingerprint is not None:
-                    insert_fingerprint(conn, fingerprint)
-                for gone, keep in merges:
+                if placement is not None and placement.fingerprint is not None:
+                    insert_fingerprint(conn, placement.fingerprint)
+                for gone, keep in placement.merges if placement else ():
                     merge_stories(conn, gone, keep)
                 if article.story_id:
                     conn.execute(

@@ -22,6 +22,7 @@ from ingest.store.base import (
     settings_changes,
 )
 from ingest.store.migrations import migrations
+from ingest.store.placing import reasons_row
 from ingest.store.records import (
     ARTICLE_COLUMNS,
     FEED_COLUMNS,
@@ -47,6 +48,7 @@ from ingest.store.sqlite_read import SQLiteRead
 from ingest.text.dates import iso, parse_datetime
 
 if TYPE_CHECKING:  # the dedupe modules pull in numpy and scipy, which read-only commands never need
+    from ingest.dedupe.assign import Placement
     from ingest.dedupe.neardup import FingerprintRow
 
 # Articles in the order a story lists them: by publication, the undated by when they were fetched.
@@ -196,11 +198,10 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, SQLitePla
         article: Article,
         entry_url: str | None,
         *,
-        fingerprint: FingerprintRow | None = None,
-        merges: Iterable[tuple[str, str]] = (),
+        placement: Placement | None = None,
         page: KeptPage | None = None,
     ) -> bool:
-        record = article_row(article, entry_url)
+        record = article_row(article, entry_url) | reasons_row(placement)
         columns = ", ".join(record)
         marks = ", ".join("?" * len(record))
         try:
@@ -215,9 +216,9 @@ class SQLiteStore(SQLiteFleet, SQLiteHealth, SQLiteEvents, SQLiteRead, SQLitePla
                     )
                 if page is not None:
                     keep_page(self.db, article.id, page, article.fetched_at)
-                if fingerprint is not None:
-                    insert_fingerprint(self.db, fingerprint)
-                for gone, keep in merges:
+                if placement is not None and placement.fingerprint is not None:
+                    insert_fingerprint(self.db, placement.fingerprint)
+                for gone, keep in placement.merges if placement else ():
                     merge_stories(self.db, gone, keep)
                 if article.story_id:
                     self.db.execute(

@@ -8,9 +8,21 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from ingest.dedupe.overrides import MERGE, SPLIT, Override
+from ingest.dedupe.reasons import Reason, from_json, to_json
 from ingest.model import Article, KeptPage
 from ingest.store.base import ArticleFilter
-from ingest.store.kept import EXTRACTED, Kept, KeptPages, page_of, page_row, placed_stories
+from ingest.store.placing import (
+    EXTRACTED,
+    OVERRIDE_COLUMNS,
+    Kept,
+    Placing,
+    override_rows,
+    page_of,
+    page_row,
+    placed_stories,
+    reasons_row,
+)
 from ingest.store.records import (
     ARTICLE_COLUMNS,
     SQLITE,
@@ -50,6 +62,10 @@ def merge_stories(db: Database, gone: str, keep: str) -> None:
         {"gone": gone, "keep": keep},
     )
     db.execute("DELETE FROM stories WHERE id = ?", [gone])
+    # The corrections people made name stories by id: they follow the merge, as the articles do.
+    for column in ("story_id", "other_story_id"):
+        moved = f"UPDATE overrides SET {column} = :keep WHERE {column} = :gone"
+        db.execute(moved, {"gone": gone, "keep": keep})
 
 
 def keep_page(db: Database, article_id: str, page: KeptPage, kept_at: str) -> None:
@@ -67,9 +83,11 @@ def feed_row(db: Database, article: Article) -> None:
 def _place(db: Database, placements: Sequence[tuple[Article, Placement]]) -> None:
     for article, placement in placements:
         db.execute(
-            "UPDATE articles SET duplicate_of = ?, story_id = ? WHERE id = ?",
-            [placement.duplicate_of, placement.story_id, article.id],
-        )
+            """UPDATE articles SET duplicate_of = :duplicate_of, story_id = :story_id,
+                   duplicate_reason = :duplicate_reason, story_reason = :story_reason WHERE id = :id""",
+            {"id": article.id, "duplicate_of": placement.duplicate_of, "story_id": placement.story_id,
+             **reasons_row(placement)},
+        )  # fmt: skip
         if placement.fingerprint:
             insert_fingerprint(db, placement.fingerprint)
         for gone, keep in placement.merges:
@@ -96,7 +114,7 @@ def _recount(db: Database, story_id: str) -> None:
     )
 
 
-class SQLitePlacing(KeptPages):
+class SQLitePlacing(Placing):
     """SQLiteStore's placements and kept pages, on its database."""
 
     db: Database
@@ -136,6 +154,47 @@ class SQLitePlacing(KeptPages):
                     WHERE id IN ({', '.join('?' * len(articles))}))""",
                 [article.id for article in articles],
             )
+
+    def reasons(self, article_id: str) -> tuple[Reason | None, Reason | None]:
+        row = self.db.execute(
+            "SELECT duplicate_reason, story_reason FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        return (from_json(row[0]), from_json(row[1])) if row else (None, None)
+
+    def overrides(self) -> list[Override]:
+        rows = self.db.query(f"SELECT {', '.join(OVERRIDE_COLUMNS)} FROM overrides ORDER BY id")
+        return [Override(**row) for row in rows]
+
+    @writes
+    def correct(self, override: Override) -> list[str]:
+        why = to_json(override.reason())
+        with writing(self.db):
+            if override.kind == SPLIT:
+                moved = self._ids("id = :a OR duplicate_of = :a", {"a": override.article_id})
+                self._set("story_id = ?, story_reason = ?", [override.story_id, why], moved)
+                for story_id in filter(None, (override.story_id, override.other_story_id)):
+                    _recount(self.db, story_id)
+            elif override.kind == MERGE:
+                moved = self._ids("story_id = :gone", {"gone": override.other_story_id})
+                merge_stories(self.db, override.other_story_id, override.story_id)
+                self._set("story_reason = ?", [why], moved)
+            else:  # UNMARK
+                moved = [override.article_id]
+                self._set("duplicate_of = NULL, duplicate_reason = ?", [why], moved)
+                self.db.execute("UPDATE fingerprints SET duplicate_of = NULL WHERE article_id = ?", moved)
+            for row in override_rows(override, moved, now_moment()):
+                marks = ", ".join(f":{name}" for name in row)
+                self.db.execute(f"INSERT INTO overrides ({', '.join(row)}) VALUES ({marks})", row)
+            self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'placements'")
+        return moved
+
+    def _ids(self, where: str, params: dict[str, Any]) -> list[str]:
+        rows = self.db.execute(f"SELECT id FROM articles WHERE {where} ORDER BY rowid", params)
+        return [row[0] for row in rows]
+
+    def _set(self, assignments: str, values: list[Any], ids: Sequence[str]) -> None:
+        marks = ", ".join("?" * len(ids))
+        self.db.execute(f"UPDATE articles SET {assignments} WHERE id IN ({marks})", [*values, *ids])
 
     def kept_pages(self, where: ArticleFilter, *, after: int, limit: int) -> list[Kept]:
         conditions, params = article_conditions(where, SQLITE, "a")

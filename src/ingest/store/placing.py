@@ -1,5 +1,6 @@
-"""What `ingest reextract` asks of a store: the kept pages in and out, records rewritten in place, and the
-placements counter by which a daemon learns that another process moved articles between stories."""
+"""The store's placements: where each article went and why, the corrections people made (split, merge,
+unmark), the kept pages and rewritten records of `ingest reextract`, and the placements counter by which
+a daemon learns that another process moved articles between stories."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ingest.dedupe.overrides import SPLIT, Override
+from ingest.dedupe.reasons import Reason, to_json
 from ingest.model import Article, Entry, KeptPage
 from ingest.store.filters import ArticleFilter
 from ingest.text.dates import ISO, iso, parse_datetime
@@ -22,8 +25,26 @@ EXTRACTED = (
     "source", "site_name", "title", "description", "author", "published", "language", "text",
     "word_count", "image_url", "image_caption", "tags", "keywords", "content_hash",
 )  # fmt: skip
+# The columns that say why an article is a copy and why it is in its story (JSON: dedupe/reasons.py).
+REASON_COLUMNS = ("duplicate_reason", "story_reason")
+OVERRIDE_COLUMNS = ("kind", "article_id", "story_id", "other_story_id", "original_id")
 # A stored article with its kept page, and its position in the stored order (where the next batch starts).
 Kept = tuple[int, Article, KeptPage]
+
+
+def reasons_row(placement: Placement | None) -> dict[str, str | None]:
+    """A placement's reasons as the articles table keeps them."""
+    if placement is None:
+        return dict.fromkeys(REASON_COLUMNS)
+    return {name: to_json(getattr(placement, name)) for name in REASON_COLUMNS}
+
+
+def override_rows(override: Override, moved: Sequence[str], at: str) -> list[dict[str, Any]]:
+    """The rows a correction keeps: a split's, one per article it moved (each is kept in the new story,
+    copies too); any other's, one."""
+    split = override.kind == SPLIT
+    made = [dataclasses.replace(override, article_id=m) for m in moved] if split else [override]
+    return [{name: getattr(o, name) for name in OVERRIDE_COLUMNS} | {"at": at} for o in made]
 
 
 def page_row(article_id: str, page: KeptPage, kept_at: str) -> dict[str, Any]:
@@ -60,7 +81,7 @@ def placed_stories(placements: Iterable[tuple[Article, Placement]]) -> set[str]:
     return placed
 
 
-class KeptPages(abc.ABC):
+class Placing(abc.ABC):
     """The store's placements and its part in re-extraction, on either backend."""
 
     @abc.abstractmethod
@@ -81,6 +102,23 @@ class KeptPages(abc.ABC):
     def replace_articles(self, articles: Sequence[Article]) -> None:
         """Rewrite the EXTRACTED columns of stored articles (by id) in one transaction; their stories go
         stale, so that their records are summarised again."""
+
+    @abc.abstractmethod
+    def reasons(self, article_id: str) -> tuple[Reason | None, Reason | None]:
+        """Why the article is a copy (None: it is not, or it was placed before reasons were kept) and why
+        it is in its story."""
+
+    @abc.abstractmethod
+    def overrides(self) -> list[Override]:
+        """The corrections people made, oldest first, their story ids current: what a deduper replays."""
+
+    @abc.abstractmethod
+    def correct(self, override: Override) -> list[str]:
+        """Apply a person's correction and keep it, in one transaction that moves the placements counter
+        on: split moves the article and its copies to the override's story, merge folds its other story
+        into its story, unmark clears the article's copy mark (and its fingerprint's, so the index takes
+        it for an original). The moved articles' reason is the override's. The ids of the articles it
+        changed."""
 
     @abc.abstractmethod
     def replace_placements(self, placements: Sequence[tuple[Article, Placement]]) -> None:
