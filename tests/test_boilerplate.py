@@ -292,6 +292,14 @@ def test_is_furniture_by_name(markup: str) -> None:
     assert is_furniture(el) is ELEMENTS[markup]
 
 
+def test_the_class_and_id_rule_can_be_left_out_for_its_ablation() -> None:
+    # bench/extraction.py measures the class/id rule on its own: without it only tags, roles, labels count.
+    named = lxml.html.fragment_fromstring('<div class="related-posts">x</div>')
+    nav = lxml.html.fragment_fromstring("<nav>x</nav>")
+    assert is_furniture(named) and not is_furniture(named, by_names=False)
+    assert is_furniture(nav, by_names=False)
+
+
 # A page built in Elementor: the article is a column of text-editor widgets.
 ELEMENTOR = f"""<html><body class="post-template-default single elementor-default elementor-page">
 <div data-elementor-type="header" class="elementor elementor-location-header"><nav

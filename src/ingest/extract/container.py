@@ -37,10 +37,11 @@ def container_blocks(tree: HtmlElement) -> list[str]:
         if prose[box] >= _SHARE * prose[tree]:
             break
         box = ancestor
-    return list(_leaf_blocks(box))
+    return list(leaf_blocks(box))
 
 
-def _leaf_blocks(root: etree._Element) -> Iterator[str]:
+def leaf_blocks(root: etree._Element) -> Iterator[str]:
+    """The text of every innermost block element under `root` that is not a short run of links."""
     stack = [root]
     while stack:
         el = stack.pop()

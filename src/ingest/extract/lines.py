@@ -40,13 +40,29 @@ _TAIL_MAX_SHARE = 0.4
 _PARAGRAPH = 60  # words
 
 
-def drop_boilerplate(blocks: list[str], author: str | None = None, title: str | None = None) -> list[str]:
+# The steps of drop_boilerplate, each measured out of fold on its own by bench/extraction.py.
+STEPS = frozenset({"furniture", "tail", "crumbs", "closing"})
+
+
+def drop_boilerplate(
+    blocks: list[str],
+    author: str | None = None,
+    title: str | None = None,
+    steps: frozenset[str] = STEPS,
+) -> list[str]:
     """The article's blocks without furniture lines, a related/comments tail, crumbs or the repeated
-    headline at the edges, a closing sales pitch, or the author's bio at the end."""
-    kept = (_without_furniture(block) for block in _before_tail(blocks))
-    blocks = _without_crumbs([block for block in kept if block], title)
+    headline at the edges, a closing sales pitch, or the author's bio at the end (the `steps` asked for)."""
+    if "tail" in steps:
+        blocks = _before_tail(blocks)
+    if "furniture" in steps:
+        blocks = [kept for kept in map(_without_furniture, blocks) if kept]
+    if "crumbs" in steps:
+        blocks = _without_crumbs(blocks, title)
+    if "closing" not in steps:
+        return blocks
+    blocks = _without_closing(blocks, author)
     # Crumbs once more: a bio's label ("Contributing Writer") is left at the edge once the bio goes.
-    return _without_crumbs(_without_closing(blocks, author), title)
+    return _without_crumbs(blocks, title) if "crumbs" in steps else blocks
 
 
 def is_boilerplate(line: str) -> bool:

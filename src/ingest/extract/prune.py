@@ -42,9 +42,10 @@ _TRAFILATURA_DISCARDS = OVERALL_DISCARD_XPATH[0]
 _MAX_SHARE = 0.25
 
 
-def prune(tree: HtmlElement, extra_selectors: Iterable[str] = ()) -> int:
+def prune(tree: HtmlElement, extra_selectors: Iterable[str] = (), by_names: bool = True) -> int:
     """Remove the elements matching the feed's own CSS selectors, then furniture; return the characters
-    of prose left on the page."""
+    of prose left on the page. `by_names=False` leaves alone what only its class or id names furniture
+    (bench/extraction.py measures that rule on its own)."""
     # The feed's selectors are someone's word about this site, not a guess from names: no safety net holds
     # them back, and the page is measured without what they matched.
     _drop_selected(tree, extra_selectors)
@@ -54,7 +55,7 @@ def prune(tree: HtmlElement, extra_selectors: Iterable[str] = ()) -> int:
     keep = {anchor, *anchor.iterancestors()}
     left = prose[tree]
     # In document order, so a container goes before what it holds (which is then detached).
-    for el in [el for el in reversed(prose) if isinstance(el.tag, str) and is_furniture(el)]:
+    for el in [el for el in reversed(prose) if isinstance(el.tag, str) and is_furniture(el, by_names)]:
         if el in keep or prose.get(el, 0) > _MAX_SHARE * prose[tree] or _detached(el, tree):
             continue
         el.drop_tree()  # lxml keeps its tail text, which belongs to the parent
@@ -62,8 +63,9 @@ def prune(tree: HtmlElement, extra_selectors: Iterable[str] = ()) -> int:
     return left
 
 
-def is_furniture(el: HtmlElement) -> bool:
-    """Whether an element's tag, role, aria-label, class or id names it as page furniture."""
+def is_furniture(el: HtmlElement, by_names: bool = True) -> bool:
+    """Whether an element's tag, role, aria-label, class or id (unless not `by_names`) names it as page
+    furniture."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag not in _CONTAINERS or el.get("itemprop") == "articleBody":
         return False
@@ -71,7 +73,7 @@ def is_furniture(el: HtmlElement) -> bool:
         return True
     if _LABELS.intersection(_SEPARATORS.split((el.get("aria-label") or "").lower())):
         return True
-    return any(_names_furniture(name) for name in _names(el))
+    return by_names and any(_names_furniture(name) for name in _names(el))
 
 
 def shield_tables(tree: HtmlElement) -> None:
