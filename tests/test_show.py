@@ -135,7 +135,11 @@ def test_show_article_prints_the_clean_record(built: dict, authored: bool) -> No
     assert lines[2] == "Date: " + "-".join(reversed(article["published"][:10].split("-")))
     assert lines[3] == f"Source: {article['source']}"
     byline = [f"Author: {article['author']}"] if authored else []
-    assert lines[4 : 6 + len(byline)] == [*byline, f"URL: {article['url']}", ""]
+    at = 5 + len(byline)
+    assert lines[4:at] == [*byline, f"URL: {article['url']}"]
+    why = lines[at : lines.index("", at)]  # why it is a copy (if it is) and why it is in its story
+    assert why and why[-1].startswith("Story: ")
+    assert all(line.startswith(("Copy: ", "Story: ")) for line in why)
     assert "\n".join(lines).endswith(article["text"].strip())
     assert "All rights reserved" not in "\n".join(lines)
 
