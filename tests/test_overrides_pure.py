@@ -9,7 +9,8 @@ import pytest
 from test_dedupe import texts as texts  # a fixture, used by name
 
 from ingest.dedupe import reasons
-from ingest.dedupe.assign import Deduper, Placement
+from ingest.dedupe.assign import Deduper, Placement, story_article
+from ingest.dedupe.clusters import StoryClusterer
 from ingest.dedupe.neardup import FingerprintRow
 from ingest.dedupe.overrides import MERGE, SPLIT, UNMARK, Override
 from ingest.dedupe.reasons import Reason, describe, from_json, to_json
@@ -247,3 +248,13 @@ def test_a_feed_can_keep_its_copies(texts: list[str]) -> None:
     assert kept.story_id == orig.story_id and kept.story_reason.method == reasons.COPY
     # Another feed's copy is still collapsed onto the first original.
     assert recorder.place(article("copy", "", texts[0] + "\nShare", hours=2)).duplicate_of == "orig"
+
+
+def test_an_article_placed_again_does_not_take_the_name_of_the_story_it_started(texts: list[str]) -> None:
+    """Re-extraction places an article again among the stories of its days: if it started a story that
+    keeps other articles, and now joins none, its new story must not reuse that story's id."""
+    clusterer = StoryClusterer()
+    clusterer.restore(story_article(article("other", "Lava reaches Grindavik", texts[1])), "first")
+    placed = clusterer.place(story_article(article("first", "Markets rally", texts[2])))
+    assert placed.story_id not in ("first", "") and placed.reason.matched == placed.story_id
+    assert clusterer.story_of("other") == "first"

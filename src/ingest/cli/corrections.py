@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -77,6 +76,7 @@ def add_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
 
 def cmd_split(args: argparse.Namespace) -> int:
     from ingest.dedupe.overrides import SPLIT, Override
+    from ingest.dedupe.story_ids import new_story_id
 
     def correction(store: Store) -> Override | str:
         article = _article(store, args.article)
@@ -85,7 +85,8 @@ def cmd_split(args: argparse.Namespace) -> int:
         members = store.story_members(article.story_id)
         if all(a.id == article.id or a.duplicate_of == article.id for a in members):
             return f"article {article.id} and its copies are the whole of story {article.story_id}"
-        return Override(SPLIT, article.id, _new_story_id(store, article), article.story_id)
+        story_id = new_story_id(article.id, lambda taken: store.story(taken) is not None)
+        return Override(SPLIT, article.id, story_id, article.story_id)
 
     return _correct(args, correction)
 
@@ -168,13 +169,3 @@ def _found(find: Callable[[str], T | None], key: str, noun: str, store: Store) -
     if found is None:
         raise _Missing(f"no {noun} with id {key!r} in {store.location}")
     return found
-
-
-def _new_story_id(store: Store, article: Article) -> str:
-    """The split story's id: the article's own, as a story is named after its first article, unless a story
-    already has it (the article started the story it leaves); then one made from it."""
-    candidate, n = article.id, 0
-    while store.story(candidate) is not None:
-        n += 1
-        candidate = hashlib.sha256(f"{article.id}/split/{n}".encode()).hexdigest()[: len(article.id)]
-    return candidate

@@ -29,6 +29,7 @@ from datetime import datetime
 
 from ingest.dedupe import reasons
 from ingest.dedupe.reasons import Reason
+from ingest.dedupe.story_ids import new_story_id
 from ingest.dedupe.terms import Vector, Vectoriser, add_to, cosine, shared_names
 from ingest.dedupe.terms import content_terms as content_terms  # stories.summary's, from here
 
@@ -171,9 +172,10 @@ class StoryClusterer:
                     story = self._merge(keep, gone)
         else:
             best = scored[0] if scored else None
-            story = self._stories[article.id] = _Story(article.id, when, when)
+            story_id = new_story_id(article.id, self._stories.__contains__)
+            story = self._stories[story_id] = _Story(story_id, when, when)
             self._add(story, article.id, vector, when, found)
-            reason = Reason(reasons.NEW_STORY, best and best[0], article.id, via=best and best[1])
+            reason = Reason(reasons.NEW_STORY, best and best[0], story_id, via=best and best[1])
         self._maybe_sweep(when)
         if reason.matched != story.id:  # merged while placing: the survivor is its story now
             reason = Reason(reason.method, reason.score, story.id, reason.names, reason.matched)
