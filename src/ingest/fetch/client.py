@@ -277,6 +277,12 @@ class _Gates:
         closing = asyncio.ensure_future(self._closing.wait())
         try:
             await asyncio.wait({waiting, closing}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            # Cancelled: what was waited for must not be taken after all, or must be given back if it was
+            # (a host's or the pool's slot, kept by nobody, would stop every later request to it).
+            if not waiting.cancel() and not waiting.cancelled() and waiting.exception() is None and undo:
+                undo()
+            raise
         finally:
             closing.cancel()
         if waiting.done() and not self._closed:

@@ -22,6 +22,7 @@ from ingest.ops.workers import WorkerError
 from ingest.run.jobs import ArticleJob, Built, build_article_job
 from ingest.run.retry import MAX_ENTRY_ATTEMPTS, MISSING_STATUSES, entry_failure_is_permanent
 from ingest.run.services import Services, fetch_policy
+from ingest.run.together import all_or_none
 from ingest.store import MissingReference, StoreError
 from ingest.text.urls import canonical_url
 
@@ -43,7 +44,8 @@ async def store_new_entries(svc: Services, feed: FeedConfig, entries: Sequence[E
     """Store the entries not seen before, concurrently; one outcome per entry tried."""
     fresh = [entry for entry in entries if not _seen(svc, feed, entry)]
     svc.tally.listed(feed.url, len(fresh))
-    return list(await asyncio.gather(*(_tallied(svc, feed, entry) for entry in fresh)))
+    # A refused write (StoreError) stops the poll: the entries still under way stop with it.
+    return await all_or_none(_tallied(svc, feed, entry) for entry in fresh)
 
 
 async def _tallied(svc: Services, feed: FeedConfig, entry: Entry) -> Outcome:

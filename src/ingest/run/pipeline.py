@@ -29,6 +29,7 @@ from ingest.run.schedule import cache_lifetime, next_delay
 from ingest.run.services import Services, fetch_policy, register_feeds, services
 from ingest.run.sitemaps import read_sitemap
 from ingest.run.tally import Tally
+from ingest.run.together import all_or_none
 from ingest.run.webhooks import deliver_due, secrets_of, start_webhooks
 from ingest.store import Store, StoreError
 from ingest.stories.refresh import refresh_stories
@@ -85,7 +86,7 @@ async def run_once(
         leases = asyncio.create_task(svc.fleet.keep_leases(stop))
         try:
             polls = (_tallied_poll(svc, feed, due_only) for feed in feeds)
-            results = list(await asyncio.gather(*polls))
+            results = await all_or_none(polls)  # a refused write ends the run: the other polls stop
         finally:
             stop.set()
             await leases
