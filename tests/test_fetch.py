@@ -374,6 +374,22 @@ async def test_refused_after_shutdown_begins_even_when_queued(site: LocalSite) -
     assert counter.total == 1
 
 
+async def test_a_request_cancelled_while_queued_for_a_host_leaves_its_slot_free(site: LocalSite) -> None:
+    counter = InFlight()
+    url = site.handle("/slow", counter.handler(hold=0.5))
+    async with fetcher(max_per_host=1) as f:
+        first = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
+        queued = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
+        await asyncio.sleep(0.2)  # the first is in flight, the second waits for the host slot
+        queued.cancel()  # as a poll's other entries are, once a write is refused
+        await asyncio.gather(first, queued, return_exceptions=True)
+        # The slot the cancelled request waited for is free again: a later request gets it (a slot kept
+        # by nobody would make this wait for ever, so the bound is a hang detector, not a speed check).
+        later = await asyncio.wait_for(f.get(url, FetchPolicy(timeout=10)), 10 * MARGIN)
+    assert later.status == 200 and queued.cancelled()
+    assert counter.total == 2  # the cancelled one never reached the site
+
+
 # ---------------------------------------------------------------- headers and bad input
 
 
