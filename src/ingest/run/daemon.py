@@ -96,6 +96,10 @@ class Daemon:
             await self._stop.wait()
             self._notifier.send("STOPPING=1", "STATUS=stopping")
             log.info("daemon_stopping", in_flight=len(self._polls), grace=self._config.shutdown_grace)
+            # Shutting the scheduler down cancels the jobs it has handed to the loop and not yet run, and
+            # logs each as an error: pause it, and let those (a few lines each) run first.
+            self._scheduler.pause()
+            await asyncio.sleep(0)
             self._scheduler.shutdown(wait=False)
             svc.fetcher.refuse_new_requests()
             await self._drain()
