@@ -16,6 +16,7 @@ from ingest.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    NotFound,
     Unavailable,
     UsageError,
     epilog,
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError) as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except Unavailable as exc:
+    except (Unavailable, NotFound) as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

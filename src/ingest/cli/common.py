@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import os
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from ingest.config import Config, load_config
 from ingest.ops.logs import configure_logging
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
+T = TypeVar("T")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 USAGE_EXIT = (EXIT_USAGE, "the command line or feeds.yaml is wrong (the message says how to fix it)")
 
@@ -29,6 +30,24 @@ class UsageError(Exception):
 
 class Unavailable(Exception):
     """The database a command reads is missing or cannot be opened."""
+
+
+class NotFound(LookupError):
+    """No stored record has the id a command was given."""
+
+
+def one(find: Callable[[str], T | None], key: str, noun: str, location: str, option: str = "") -> T:
+    """The record whose id is `key` or the one id that starts with it (`find`: the store's lookup); a usage
+    error (naming `option`, if given) when several ids start with it, NotFound when none does."""
+    from ingest.store import AmbiguousId
+
+    try:
+        found = find(key)
+    except AmbiguousId as exc:
+        raise UsageError(f"{option}: {exc}" if option else str(exc)) from None
+    if found is None:
+        raise NotFound(f"no {noun} with id {key!r} in {location}")
+    return found
 
 
 def described(

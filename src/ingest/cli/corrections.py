@@ -7,24 +7,18 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, UsageError, config_of, described, stored
+from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, config_of, described, one, stored
 
 if TYPE_CHECKING:
     from ingest.cli.common import Commands
     from ingest.config import Config
     from ingest.dedupe.overrides import Override
-    from ingest.model import Article, Story
     from ingest.store import Store
 
-T = TypeVar("T")
 EXITS = ((EXIT_OK, "done"), (EXIT_FAILED, "no such article or story, nothing to change, or the database is "
          "missing"), USAGE_EXIT)  # fmt: skip
-
-
-class _Missing(LookupError):
-    """No article or story has the id given."""
 
 
 def add_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -79,7 +73,7 @@ def cmd_split(args: argparse.Namespace) -> int:
     from ingest.dedupe.story_ids import new_story_id
 
     def correction(store: Store) -> Override | str:
-        article = _article(store, args.article)
+        article = one(store.article, args.article, "article", store.location)
         if article.story_id is None:
             return f"article {article.id} is not in a story yet: the daemon or the next run places it first"
         members = store.story_members(article.story_id)
@@ -95,7 +89,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from ingest.dedupe.overrides import MERGE, Override
 
     def correction(store: Store) -> Override | str:
-        keep, gone = _story(store, args.story), _story(store, args.other)
+        keep, gone = (one(store.story, key, "story", store.location) for key in (args.story, args.other))
         if keep.id == gone.id:
             return f"{args.story} and {args.other} are one story, {keep.id}"
         return Override(MERGE, story_id=keep.id, other_story_id=gone.id)
@@ -107,7 +101,7 @@ def cmd_unmark(args: argparse.Namespace) -> int:
     from ingest.dedupe.overrides import UNMARK, Override
 
     def correction(store: Store) -> Override | str:
-        article = _article(store, args.article)
+        article = one(store.article, args.article, "article", store.location)
         if article.duplicate_of is None:
             return f"article {article.id} is not marked a copy of another"
         return Override(UNMARK, article.id, original_id=article.duplicate_of)
@@ -118,10 +112,7 @@ def cmd_unmark(args: argparse.Namespace) -> int:
 def _correct(args: argparse.Namespace, correction: Callable[[Store], Override | str]) -> int:
     config = config_of(args)
     with stored(args, config, upgrade=True) as store:
-        try:
-            override = correction(store)
-        except _Missing as exc:
-            override = str(exc)
+        override = correction(store)
         if isinstance(override, str):
             print(f"ingest: {override}", file=sys.stderr)
             return EXIT_FAILED
@@ -148,24 +139,3 @@ def _said(override: Override, moved: list[str]) -> str:
     if override.kind == "merge":
         return f"story {override.other_story_id} joined story {override.story_id}: {len(moved)} articles came"
     return f"article {override.article_id}{copies}: {describe(override.reason())}"
-
-
-def _article(store: Store, key: str) -> Article:
-    return _found(store.article, key, "article", store)
-
-
-def _story(store: Store, key: str) -> Story:
-    return _found(store.story, key, "story", store)
-
-
-def _found(find: Callable[[str], T | None], key: str, noun: str, store: Store) -> T:
-    """The record with this id or the one id starting with it; a usage error if several do."""
-    from ingest.store import AmbiguousId
-
-    try:
-        found = find(key)
-    except AmbiguousId as exc:
-        raise UsageError(str(exc)) from None
-    if found is None:
-        raise _Missing(f"no {noun} with id {key!r} in {store.location}")
-    return found

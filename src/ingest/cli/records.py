@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, UsageError, described, stored
+from ingest.cli.common import EXIT_FAILED, EXIT_OK, USAGE_EXIT, UsageError, described, one, stored
 
 if TYPE_CHECKING:
     from ingest.cli.common import Commands
@@ -114,8 +114,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     where = article_filter(args)
     with stored(args) as store:
         where = resolved_filter(where, args, store)
-        if where is None:
-            return EXIT_FAILED
         if args.stories:
             stories = (current_story(store, story) for story in store.stories(where))
             _write(stories, Story, story_json, args.format)
@@ -138,17 +136,11 @@ def _write(records: Iterable[R], kind: type[R], as_json: Callable[[R], str], for
 def cmd_show(args: argparse.Namespace) -> int:
     """`ingest show story|article ID`: one record for people, in the seeds' layout."""
     from ingest.render import article_text, story_text
-    from ingest.store import AmbiguousId
     from ingest.stories.record import current_story
 
     with stored(args) as store:
-        try:
-            found = store.story(args.id) if args.kind == "story" else store.article(args.id)
-        except AmbiguousId as exc:
-            raise UsageError(str(exc)) from None
-        if found is None:
-            print(f"ingest: no {args.kind} with id {args.id!r} in {store.location}", file=sys.stderr)
-            return EXIT_FAILED
+        find = store.story if args.kind == "story" else store.article
+        found = one(find, args.id, args.kind, store.location)
         if args.kind == "article":
             sys.stdout.write(article_text(found, placed_because(store, found.id)))
         else:
@@ -184,10 +176,9 @@ def article_filter(args: argparse.Namespace) -> ArticleFilter:
     )  # fmt: skip
 
 
-def resolved_filter(where: ArticleFilter, args: argparse.Namespace, store: Store) -> ArticleFilter | None:
-    """The filter with --story's whole id, once --feed is known to name a feed; None (and a message) if
-    there is no such story, as `show` says."""
-    from ingest.store import AmbiguousId
+def resolved_filter(where: ArticleFilter, args: argparse.Namespace, store: Store) -> ArticleFilter:
+    """The filter with --story's whole id, once --feed is known to name a feed (NotFound if there is no
+    such story, as `show` says)."""
     from ingest.store.base import FEED_KEYS
 
     known = {getattr(state, key) for state in store.feed_states() for key in FEED_KEYS}
@@ -196,13 +187,7 @@ def resolved_filter(where: ArticleFilter, args: argparse.Namespace, store: Store
                          f"(give one as `ingest feeds` lists it, e.g. --feed https://example.com/feed.xml)")
     if args.story is None:
         return where
-    try:
-        story = store.story(args.story)
-    except AmbiguousId as exc:
-        raise UsageError(f"--story: {exc}") from None
-    if story is None:
-        print(f"ingest: no story with id {args.story!r} in {store.location}", file=sys.stderr)
-        return None
+    story = one(store.story, args.story, "story", store.location, option="--story")
     return dataclasses.replace(where, story=story.id)
 
 

@@ -43,7 +43,6 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     where = article_filter(args)
     with stored(args, config, upgrade=True) as store:
         where = resolved_filter(where, args, store)
-        assert where is not None  # only --story, which this command has not, finds nothing
         done = asyncio.run(reextract_stored(config, store, where))
     print(said(done))
     return EXIT_FAILED if done.failed else EXIT_OK
