@@ -21,7 +21,7 @@ from ingest.ops.logs import describe
 from ingest.ops.workers import WorkerError
 from ingest.run.jobs import ArticleJob, Built, build_article_job
 from ingest.run.retry import MAX_ENTRY_ATTEMPTS, MISSING_STATUSES, entry_failure_is_permanent
-from ingest.run.services import Services, fetch_policy
+from ingest.run.services import Services, fetch_policy, page_options
 from ingest.run.together import all_or_none
 from ingest.store import MissingReference, StoreError
 from ingest.text.urls import canonical_url
@@ -150,13 +150,7 @@ async def _job(
         finally:
             svc.metrics.fetched("page", timing)
         require_html(page.content_type)
-        options = PageOptions(
-            url=page.url,
-            content_type=page.content_type,
-            remove=feed.remove,
-            body=feed.body,
-            max_elements=feed.max_elements,
-        )
+        options = page_options(feed, page.url, page.content_type)
         return job(html=page.body, page=options, url=page.url)
     content = entry.content or entry.summary
     if not content:

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from structlog.contextvars import bound_contextvars
@@ -24,7 +24,7 @@ from ingest.ops.logs import describe
 from ingest.ops.workers import WorkerError
 from ingest.run.jobs import ArticleJob, rebuild_article_job
 from ingest.run.pipeline import refresh_story_records
-from ingest.run.services import Services, place_in_order, services
+from ingest.run.services import Services, page_options, place_in_order, services
 from ingest.store import ArticleFilter, Store
 from ingest.store.placing import EXTRACTED
 from ingest.text.dates import ISO, iso, parse_datetime
@@ -96,10 +96,8 @@ async def _again(svc: Services, stored: Article, page: KeptPage, feed: FeedConfi
 
 def _job(stored: Article, page: KeptPage, feed: FeedConfig) -> ArticleJob:
     """The job that made the record, as the pipeline's articles.py builds it, with today's settings."""
-    options = PageOptions(url=page.url) if page.fragment else PageOptions(
-        url=page.url, content_type=page.content_type, remove=feed.remove, body=feed.body,
-        max_elements=feed.max_elements,
-    )  # fmt: skip
+    # A fragment (the feed's own content) is read without a page's settings, as articles.py reads it.
+    options = PageOptions(url=page.url) if page.fragment else page_options(feed, page.url, page.content_type)
     fetched_at = parse_datetime(stored.fetched_at, ISO)
     assert fetched_at is not None  # the store writes it
     return ArticleJob(
@@ -119,20 +117,21 @@ def place_again(store: Store, rewritten: Sequence[Article], opted_out: frozenset
     from ingest.dedupe.assign import REPLAY_DAYS, Deduper, story_article
 
     ids = {article.id for article in rewritten}
-    whens = sorted(_when(article) for article in rewritten)
-    window = timedelta(days=REPLAY_DAYS)
-    around = ArticleFilter(since=iso(whens[0] - window), until=iso(whens[-1] + window))
-    others = [article for article in store.articles(around) if article.id not in ids]
+    # Dated as clustering dates them (story_article: published, else fetched).
+    again = sorted(((story_article(a), a) for a in rewritten), key=lambda pair: pair[0].published)
+    first, last, window = again[0][0].published, again[-1][0].published, timedelta(days=REPLAY_DAYS)
+    around = ArticleFilter(since=iso(first - window), until=iso(last + window))
+    others = [(story_article(a), a) for a in store.articles(around) if a.id not in ids]
     index = ((row, story) for row, story in store.fingerprints() if row.article_id not in ids)
     deduper = Deduper.rebuild(index, [], store.overrides())
     # At the same time, the others first: they were placed, and the rewritten one is placed among them.
-    queue = sorted([*((_when(a), 0, a) for a in others), *((_when(a), 1, a) for a in rewritten)],
-                   key=lambda item: (item[0], item[1]))  # fmt: skip
+    queue = sorted([*((dated, 0, a) for dated, a in others), *((dated, 1, a) for dated, a in again)],
+                   key=lambda item: (item[0].published, item[1]))  # fmt: skip
     placements = []
-    for _, again, article in queue:
-        if not again:
+    for dated, rewrite, article in queue:
+        if not rewrite:
             if article.story_id and not article.duplicate_of:  # as Deduper.rebuild replays an article
-                deduper.clusterer.restore(story_article(article), article.story_id)
+                deduper.clusterer.restore(dated, article.story_id)
         else:
             placements += place_in_order([article], deduper, store.same_text, opted_out)
     store.replace_placements(placements)
@@ -143,10 +142,3 @@ def _by_hand(store: Store, article_id: str) -> bool:
     from ingest.dedupe.reasons import OVERRIDE
 
     return any(reason and reason.method == OVERRIDE for reason in store.reasons(article_id))
-
-
-def _when(article: Article) -> datetime:
-    """When clustering dates it (dedupe.assign.story_article): published, else fetched."""
-    when = parse_datetime(article.published, ISO) or parse_datetime(article.fetched_at, ISO)
-    assert when is not None  # the store writes fetched_at
-    return when

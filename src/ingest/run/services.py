@@ -18,7 +18,7 @@ from yarl import URL
 from ingest import defaults
 from ingest.config import Config, FeedConfig, curing_settings, settings_changed
 from ingest.fetch import Fetcher, FetchPolicy, Robots
-from ingest.model import Article
+from ingest.model import Article, PageOptions
 from ingest.ops.logs import quiet_libraries
 from ingest.ops.metrics import Metrics
 from ingest.ops.workers import WorkerPool
@@ -238,6 +238,14 @@ def forget_old_pages(store: Store, config: Config) -> int:
 def feed_hosts(feeds: Iterable[FeedConfig]) -> set[str]:
     """The hosts named in feeds.yaml: the address guard trusts them."""
     return {URL(feed.url).host or "" for feed in feeds}
+
+
+def page_options(feed: FeedConfig, url: str | None, content_type: str | None) -> PageOptions:
+    """How the feed's settings say to read a page fetched from `url`: for the pipeline, and for
+    `reextract` reading a kept page with the settings as they are now."""
+    return PageOptions(
+        url=url, content_type=content_type, remove=feed.remove, body=feed.body, max_elements=feed.max_elements
+    )
 
 
 def fetch_policy(feed: FeedConfig) -> FetchPolicy:
