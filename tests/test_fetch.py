@@ -360,13 +360,19 @@ async def test_requests_to_one_host_start_a_gap_apart(site: LocalSite, other_sit
     assert other_site.hits("/gap")[0].at - starts[0] < 0.2  # another host does not queue behind
 
 
+async def _one_in_flight_one_queued(f: Fetcher, url: str) -> tuple[asyncio.Task, asyncio.Task]:
+    """Two requests to a host taking one at a time: the first in flight, the second waiting for the slot."""
+    first = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
+    queued = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
+    await asyncio.sleep(0.2)
+    return first, queued
+
+
 async def test_refused_after_shutdown_begins_even_when_queued(site: LocalSite) -> None:
     counter = InFlight()
     url = site.handle("/slow", counter.handler(hold=0.5))
     async with fetcher(max_per_host=1) as f:
-        first = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
-        queued = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
-        await asyncio.sleep(0.2)  # the first is in flight, the second waits for the host slot
+        first, queued = await _one_in_flight_one_queued(f, url)
         f.refuse_new_requests()
         results = await asyncio.gather(first, queued, return_exceptions=True)
     assert type(results[0]).__name__ == "Response"  # in flight: allowed to finish
@@ -378,9 +384,7 @@ async def test_a_request_cancelled_while_queued_for_a_host_leaves_its_slot_free(
     counter = InFlight()
     url = site.handle("/slow", counter.handler(hold=0.5))
     async with fetcher(max_per_host=1) as f:
-        first = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
-        queued = asyncio.create_task(f.get(url, FetchPolicy(timeout=10)))
-        await asyncio.sleep(0.2)  # the first is in flight, the second waits for the host slot
+        first, queued = await _one_in_flight_one_queued(f, url)
         queued.cancel()  # as a poll's other entries are, once a write is refused
         await asyncio.gather(first, queued, return_exceptions=True)
         # The slot the cancelled request waited for is free again: a later request gets it (a slot kept

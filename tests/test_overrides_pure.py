@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_clusters_window import BACKGROUND as WINDOW_BACKGROUND
 from test_dedupe import texts as texts  # a fixture, used by name
 
 from ingest.dedupe import reasons
@@ -19,23 +20,8 @@ from ingest.model import Article
 START = datetime(2024, 3, 4, 9, tzinfo=UTC)
 HEADER = "Advertisement\nSkip to main content\nSubscribe now: first month free\n"
 
-BACKGROUND = [
-    (
-        "Central bank holds rates steady",
-        "The European Central Bank kept its main interest rate unchanged on Thursday, and President "
-        "Christine Lagarde said inflation was easing across the euro zone.",
-    ),
-    (
-        "Storm floods coastal towns",
-        "Hurricane Delia flooded towns along the Gulf coast of Texas, and officials in Galveston ordered "
-        "residents to leave low-lying neighbourhoods.",
-    ),
-    (
-        "Football club sacks manager",
-        "Chelsea dismissed its manager after a run of five defeats, the London club said in a statement "
-        "on Sunday evening.",
-    ),
-]
+# Background: three unrelated events, three of the window tests' own.
+BACKGROUND = [WINDOW_BACKGROUND[i] for i in (0, 1, 3)]
 VOLCANO = (
     "Volcano erupts on Iceland's Reykjanes peninsula",
     "Lava poured from a fissure near Grindavik on Iceland's Reykjanes peninsula, and the town was "
